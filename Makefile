@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dax-kmem-atomic: top-level build.
+#
+#   make                      build for the running kernel
+#   make KDIR=<headers dir>   build for another kernel
+#   make clean
+#   make check                the whole test suite in QEMU (see README.md)
+#
+# The build runs in two steps: scripts/probe.sh compiles the feature probes
+# in probes/ against KDIR and writes generated/dka_config.h, then kbuild
+# builds the module from Kbuild.  DKMS runs exactly this.
+
+KVER	?= $(shell uname -r)
+KDIR	?= /lib/modules/$(KVER)/build
+PWD	:= $(CURDIR)
+CONFIG_H := $(PWD)/generated/dka_config.h
+PROBES	:= $(wildcard $(PWD)/probes/*.c)
+
+# Forwarded to kbuild only when given (5.10 headers name gcc-10, say).
+ifneq ($(origin CC),default)
+KBUILD_CC := CC=$(CC)
+endif
+
+all: modules
+
+modules: $(CONFIG_H)
+	$(MAKE) -C $(KDIR) M=$(PWD) $(KBUILD_CC) modules
+
+# Re-probe when the probes, the script or the target kernel change.
+$(CONFIG_H): $(PROBES) scripts/probe.sh FORCE
+	@$(PWD)/scripts/probe.sh $(KDIR) $(PWD)/generated $(KBUILD_CC)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
+	rm -rf generated .tmp_probes
+	rm -f *.o *.ko *.mod *.mod.c modules.order Module.symvers .*.cmd \
+	      src/*.o src/.*.cmd src/compat/*.o src/compat/.*.cmd
+
+check:
+	tests/run.sh --all
+
+demo:
+	tests/demo.sh
+
+.PHONY: all modules clean check demo FORCE

@@ -1,0 +1,8 @@
+/* probe: DKA_PROBES_RAN - the compiler works against these headers */
+#include <linux/kernel.h>
+
+int dka_probe_always(void);
+int dka_probe_always(void)
+{
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* probe: HAVE_MT_FIND_ALLOC_MEMORY_TYPE - mt_find_alloc_memory_type() and friends (6.7+) */
+#include <linux/memory-tiers.h>
+#include <linux/list.h>
+
+void dka_probe(void);
+void dka_probe(void)
+{
+	LIST_HEAD(types);
+	int adist = MEMTIER_ADISTANCE_DRAM * 5;
+	struct memory_dev_type *t;
+
+	mt_calc_adistance(0, &adist);
+	t = mt_find_alloc_memory_type(adist, &types);
+	(void)t;
+	mt_put_memory_types(&types);
+}

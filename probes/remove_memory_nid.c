@@ -1,0 +1,8 @@
+/* probe: HAVE_REMOVE_MEMORY_NID - remove_memory() takes a node id (5.10) */
+#include <linux/memory_hotplug.h>
+
+int dka_probe(void);
+int dka_probe(void)
+{
+	return remove_memory(0, 0, 0);
+}

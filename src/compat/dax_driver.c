@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Registration of our driver on the dax bus, through the private
+ * struct dax_device_driver of the layout family picked in dax-bus.h.
+ */
+#include <linux/module.h>
+#include "compat/dax-bus.h"
+
+static const struct dka_driver_ops *dka_ops;
+
+#ifdef DKA_DAX_REMOVE_RETURNS_INT
+/* 5.10's dax_bus_remove() calls ->remove() unconditionally and wants an int. */
+static int dka_dax_remove(struct dev_dax *dev_dax)
+{
+	dka_ops->remove(dev_dax);
+	return 0;
+}
+#else
+static void dka_dax_remove(struct dev_dax *dev_dax)
+{
+	dka_ops->remove(dev_dax);
+}
+#endif
+
+static int dka_dax_probe(struct dev_dax *dev_dax)
+{
+	return dka_ops->probe(dev_dax);
+}
+
+/*
+ * No match_always (5.10/6.1): the bus only offers a device to us after
+ * its name was written to our new_id, so we never take a device on our own.
+ */
+static struct dax_device_driver dka_dax_driver = {
+	.probe = dka_dax_probe,
+	.remove = dka_dax_remove,
+};
+
+/**
+ * dka_driver_register() - register our driver on the dax bus
+ * @ops: the core's probe/remove and the device attribute groups
+ *
+ * The bus names the driver after the module (KBUILD_MODNAME).
+ *
+ * Return: 0 or a negative errno from the dax core.
+ */
+int dka_driver_register(const struct dka_driver_ops *ops)
+{
+	dka_ops = ops;
+	dka_dax_driver.drv.dev_groups = ops->dev_groups;
+	return __dax_driver_register(&dka_dax_driver, THIS_MODULE,
+				     KBUILD_MODNAME);
+}
+
+void dka_driver_unregister(void)
+{
+	dax_driver_unregister(&dka_dax_driver);
+}
+
+/* The device being probed is offered to our driver, not someone else's. */
+bool dka_driver_owns(struct dev_dax *dev_dax)
+{
+	return dev_dax->dev.driver == &dka_dax_driver.drv;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ownership guard: a memory notifier that keeps other controllers off
+ * the memory blocks of our devices.
+ *
+ * Every per-block online or offline in the kernel, whoever asks for it
+ * (memoryN/state, memoryN/online, udev rules, chmem, daxctl, the add
+ * path's auto-online), passes the memory notifier chain with
+ * MEM_GOING_ONLINE or MEM_GOING_OFFLINE before it happens, in the task
+ * that asked.  For a block of one of our devices we answer:
+ *
+ *  - the task running the device's transition (d->owner): allowed, except
+ *    onlines while d->hold_offline is set (the add path's auto-online,
+ *    which we replace by our own all-or-nothing online);
+ *  - anyone else during a transition: refused with -EBUSY, so nothing can
+ *    interleave with it;
+ *  - anyone else outside transitions: refused with -EBUSY when the module
+ *    parameter "exclusive" is set (the default), so "state" never drifts;
+ *    otherwise allowed, and the change is reported as drift (log line,
+ *    KOBJ_CHANGE uevent, the device's "drift" attribute).
+ *
+ * The notifier runs with device_hotplug_lock and mem_hotplug_lock held,
+ * possibly while a transition of the same device sleeps on one of them,
+ * so it must never block: the registry is a list under a spinlock.
+ */
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/notifier.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include "compat/notifier.h"
+#include "guard.h"
+
+/* Protects dka_guards and every dka_dev's owner and hold_offline. */
+static DEFINE_SPINLOCK(dka_guard_lock);
+static LIST_HEAD(dka_guards);
+
+/* The device whose ranges overlap [start, end] pfns; dka_guard_lock held. */
+static struct dka_dev *dka_guard_find(unsigned long start, unsigned long end)
+{
+	struct dka_dev *d;
+	unsigned int i;
+
+	list_for_each_entry(d, &dka_guards, guard_node) {
+		for (i = 0; i < d->nr_ranges; i++) {
+			const struct dka_range *r = &d->ranges[i];
+
+			if (dka_range_empty(r))
+				continue;
+			if (start <= PHYS_PFN(r->range.end) &&
+			    end >= PHYS_PFN(r->range.start))
+				return d;
+		}
+	}
+	return NULL;
+}
+
+static unsigned long dka_block_id(unsigned long pfn)
+{
+	return PFN_PHYS(pfn) / memory_block_size_bytes();
+}
+
+static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
+			     void *arg)
+{
+	const struct memory_notify *mn = arg;
+	unsigned long start = mn->start_pfn;
+	unsigned long end = start + mn->nr_pages - 1;
+	bool going_online, going_offline, done;
+	struct dka_dev *d;
+	const char *why = NULL;
+
+	going_online = dka_notify_going_online(action);
+	going_offline = action == MEM_GOING_OFFLINE;
+	done = action == MEM_ONLINE || action == MEM_OFFLINE;
+	if (!going_online && !going_offline && !done)
+		return NOTIFY_OK;
+
+	spin_lock(&dka_guard_lock);
+	d = dka_guard_find(start, end);
+	if (!d) {
+		spin_unlock(&dka_guard_lock);
+		return NOTIFY_OK;
+	}
+	if (d->owner == current) {
+		if (going_online && d->hold_offline) {
+			/* The add path's auto-online: we online ourselves. */
+			spin_unlock(&dka_guard_lock);
+			return notifier_from_errno(-EBUSY);
+		}
+		spin_unlock(&dka_guard_lock);
+		return NOTIFY_OK;
+	}
+	if (d->owner)
+		why = "a state transition of the device is in progress";
+	else if (READ_ONCE(dka_exclusive))
+		why = "the device owns its blocks (exclusive=Y): write its 'state' instead";
+	if (!why && done)
+		schedule_work(&d->drift_work);
+	get_device(d->dev);
+	spin_unlock(&dka_guard_lock);
+
+	if (why && !done)
+		dev_warn_ratelimited(d->dev, "refused %s of memory%lu by %s[%d]: %s\n",
+				     going_online ? "online" : "offline",
+				     dka_block_id(start), current->comm,
+				     task_pid_nr(current), why);
+	put_device(d->dev);
+	if (why && !done)
+		return notifier_from_errno(-EBUSY);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block dka_memory_nb = {
+	.notifier_call = dka_memory_notify,
+};
+
+/* Start guarding the ranges of @d; they must not change until dka_guard_del(). */
+void dka_guard_add(struct dka_dev *d)
+{
+	spin_lock(&dka_guard_lock);
+	list_add_tail(&d->guard_node, &dka_guards);
+	spin_unlock(&dka_guard_lock);
+}
+
+void dka_guard_del(struct dka_dev *d)
+{
+	spin_lock(&dka_guard_lock);
+	list_del_init(&d->guard_node);
+	spin_unlock(&dka_guard_lock);
+}
+
+/* The calling task starts a transition of @d: only it may change blocks. */
+void dka_guard_begin(struct dka_dev *d)
+{
+	spin_lock(&dka_guard_lock);
+	d->owner = current;
+	d->hold_offline = false;
+	spin_unlock(&dka_guard_lock);
+}
+
+/* While @hold, blocks of @d stay offline even for the owner (add path). */
+void dka_guard_hold_offline(struct dka_dev *d, bool hold)
+{
+	spin_lock(&dka_guard_lock);
+	d->hold_offline = hold;
+	spin_unlock(&dka_guard_lock);
+}
+
+void dka_guard_end(struct dka_dev *d)
+{
+	spin_lock(&dka_guard_lock);
+	d->owner = NULL;
+	d->hold_offline = false;
+	spin_unlock(&dka_guard_lock);
+}
+
+int dka_guard_init(void)
+{
+	return register_memory_notifier(&dka_memory_nb);
+}
+
+void dka_guard_exit(void)
+{
+	unregister_memory_notifier(&dka_memory_nb);
+}

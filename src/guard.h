@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DKA_GUARD_H
+#define DKA_GUARD_H
+
+#include "dka.h"
+
+int dka_guard_init(void);
+void dka_guard_exit(void);
+void dka_guard_add(struct dka_dev *d);
+void dka_guard_del(struct dka_dev *d);
+void dka_guard_begin(struct dka_dev *d);
+void dka_guard_hold_offline(struct dka_dev *d, bool hold);
+void dka_guard_end(struct dka_dev *d);
+
+#endif /* DKA_GUARD_H */

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory-block mechanics, with exported symbols only.
+ *
+ * The kernel exports no way to online or offline one memory block
+ * (device_online(), lock_device_hotplug() and walk_memory_blocks() are
+ * private).  What it does expose is each block's "state" attribute: its
+ * store method changes the block under the kernel's own locks
+ * (device_hotplug_lock, the block's device lock, mem_hotplug_lock), as a
+ * write to /sys/devices/system/memory/memoryN/state does.  We find the
+ * block's struct device on the memory bus and call that method.
+ *
+ * That method takes device_hotplug_lock with a trylock and answers
+ * contention by flagging a syscall restart (TIF_SIGPENDING and
+ * -ERESTARTNOINTR).  We do not return to user space in between, so we
+ * clear the spurious flag and retry; a real signal stays pending and ends
+ * an interruptible step with -EINTR.
+ *
+ * A block's state and zone are read the same way, through its "state" and
+ * "valid_zones" show methods, so nothing here depends on the layout of
+ * struct memory_block.
+ *
+ * All functions taking a struct dka_dev are called with d->lock held, from
+ * a transition that owns the device's blocks (guard.c).
+ */
+#include <linux/ioport.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "compat/device.h"
+#include "compat/mm.h"
+#include "guard.h"
+#include "hotplug.h"
+
+/* What a block's "state" and "valid_zones" say about it. */
+enum {
+	DKA_BLK_OFFLINE,
+	DKA_BLK_KERNEL,		/* online, in a kernel zone */
+	DKA_BLK_MOVABLE,	/* online, in ZONE_MOVABLE */
+};
+
+/*
+ * Found once, on the first block we meet: the memory bus and the
+ * attributes every memory block shares.  Set under dka_bus_lock, never
+ * changed afterwards.
+ */
+static DEFINE_MUTEX(dka_bus_lock);
+static dka_bus_type_t *dka_memory_bus;
+static struct device_attribute *dka_attr_state;
+static struct device_attribute *dka_attr_zones;
+
+static struct device_attribute *dka_find_attr(struct device *dev,
+					      const char *name)
+{
+	const struct attribute_group *const *groups[] = {
+		dev->groups, dev->bus ? dev->bus->dev_groups : NULL,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
+		const struct attribute_group *const *g;
+
+		for (g = groups[i]; g && *g; g++) {
+			struct attribute **a;
+
+			for (a = (*g)->attrs; a && *a; a++)
+				if (!strcmp((*a)->name, name))
+					return container_of(*a, struct device_attribute,
+							    attr);
+		}
+	}
+	return NULL;
+}
+
+/* The first memory block device: learn the bus and the attributes. */
+static struct device *dka_block_bootstrap(struct dka_dev *d, const char *name)
+{
+	struct kobject *kobj;
+	struct device *blk;
+
+	/* Every registered device is on devices_kset, ours too. */
+	kobj = kset_find_obj(d->dev->kobj.kset, name);
+	if (!kobj)
+		return NULL;
+	blk = kobj_to_dev(kobj);
+	if (!blk->bus || strcmp(blk->bus->name, "memory")) {
+		put_device(blk);
+		return NULL;
+	}
+	dka_attr_state = dka_find_attr(blk, "state");
+	dka_attr_zones = dka_find_attr(blk, "valid_zones");
+	if (!dka_attr_state || !dka_attr_state->store || !dka_attr_state->show ||
+	    !dka_attr_zones || !dka_attr_zones->show) {
+		dev_err(d->dev, "%s has no usable state/valid_zones attributes\n",
+			name);
+		put_device(blk);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	dka_memory_bus = blk->bus;
+	return blk;
+}
+
+/* Look up memory block @id; @hint (a block registered before it) speeds this up. */
+static struct device *dka_block_get(struct dka_dev *d, unsigned long id,
+				    struct device *hint)
+{
+	struct device *blk;
+	char name[32];
+
+	snprintf(name, sizeof(name), "memory%lu", id);
+	mutex_lock(&dka_bus_lock);
+	if (!dka_memory_bus) {
+		blk = dka_block_bootstrap(d, name);
+		mutex_unlock(&dka_bus_lock);
+		return blk;
+	}
+	mutex_unlock(&dka_bus_lock);
+
+	blk = bus_find_device_by_name(dka_memory_bus, hint, name);
+	if (!blk && hint)
+		blk = bus_find_device_by_name(dka_memory_bus, NULL, name);
+	return blk;
+}
+
+/* Clear the restart flag lock_device_hotplug_sysfs() raised, keep real signals. */
+static void dka_clear_restart(void)
+{
+	spin_lock_irq(&current->sighand->siglock);
+	recalc_sigpending();
+	spin_unlock_irq(&current->sighand->siglock);
+}
+
+/**
+ * dka_block_write() - online or offline one memory block
+ * @blk: the memory block device
+ * @type: DKA_OFFLINE or an online type
+ * @intr: give up with -EINTR on a real signal (rollbacks pass false)
+ *
+ * Return: 0, or the error of the block's state store (-EBUSY, -EINVAL for
+ * a zone the block cannot go to, -EINTR when offlining was interrupted...).
+ */
+static int dka_block_write(struct device *blk, int type, bool intr)
+{
+	const char *word = dka_state_name(type);
+	ssize_t ret;
+
+	for (;;) {
+		ret = dka_attr_state->store(blk, dka_attr_state, word,
+					    strlen(word));
+		if (ret >= 0)
+			return 0;
+		if (ret != -ERESTARTNOINTR)
+			return ret;
+		dka_clear_restart();
+		if (intr && signal_pending(current))
+			return -EINTR;
+	}
+}
+
+/* DKA_BLK_* for @blk, or -EBUSY while it is changing; @page: PAGE_SIZE scratch. */
+static int dka_block_status(struct device *blk, char *page)
+{
+	if (dka_attr_state->show(blk, dka_attr_state, page) <= 0)
+		return -EIO;
+	if (sysfs_streq(page, "offline"))
+		return DKA_BLK_OFFLINE;
+	if (!sysfs_streq(page, "online"))
+		return -EBUSY;		/* going-offline */
+	if (dka_attr_zones->show(blk, dka_attr_zones, page) <= 0)
+		return -EIO;
+	return sysfs_streq(page, "Movable") ? DKA_BLK_MOVABLE : DKA_BLK_KERNEL;
+}
+
+static char *dka_page_get(void)
+{
+	return (char *)__get_free_page(GFP_KERNEL);
+}
+
+static void dka_page_put(char *page)
+{
+	free_page((unsigned long)page);
+}
+
+static void dka_range_blocks_put(struct dka_dev *d, struct dka_range *r)
+{
+	unsigned int i;
+
+	for (i = r->first; i < r->first + r->nr; i++) {
+		put_device(d->blocks[i].dev);
+		d->blocks[i].dev = NULL;
+	}
+}
+
+static int dka_range_blocks_get(struct dka_dev *d, struct dka_range *r)
+{
+	unsigned long id = r->range.start / memory_block_size_bytes();
+	struct device *hint = NULL;
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct device *blk = dka_block_get(d, id + i, hint);
+
+		if (IS_ERR_OR_NULL(blk)) {
+			dev_err(d->dev, "memory%lu of %#llx-%#llx not found after adding it\n",
+				id + i, r->range.start, r->range.end);
+			while (i--) {
+				put_device(d->blocks[r->first + i].dev);
+				d->blocks[r->first + i].dev = NULL;
+			}
+			return blk ? PTR_ERR(blk) : -ENODEV;
+		}
+		d->blocks[r->first + i].dev = blk;
+		hint = blk;
+	}
+	return 0;
+}
+
+/* Remove one added range whose blocks are all offline, then drop our claim. */
+static int dka_range_remove(struct dka_dev *d, unsigned int idx, char *page)
+{
+	struct dka_range *r = &d->ranges[idx];
+	unsigned int i;
+	int rc;
+
+	if (r->added) {
+		for (i = r->first; i < r->first + r->nr; i++) {
+			struct device *blk = d->blocks[i].dev;
+
+			/* (NULL only when a failed add is being undone) */
+			if (blk && dka_block_status(blk, page) != DKA_BLK_OFFLINE) {
+				dev_err(d->dev, "mapping%u: %#llx-%#llx cannot be removed: %s is online\n",
+					idx, r->range.start, r->range.end,
+					dev_name(blk));
+				return -EBUSY;
+			}
+		}
+		rc = dka_remove_memory(d->nid, r->range.start, range_len(&r->range));
+		if (rc) {
+			dev_err(d->dev, "mapping%u: %#llx-%#llx cannot be removed: %d\n",
+				idx, r->range.start, r->range.end, rc);
+			return rc;
+		}
+		r->added = false;
+		dka_range_blocks_put(d, r);
+	}
+	if (r->res) {
+		remove_resource(r->res);
+		kfree(r->res);
+		r->res = NULL;
+	}
+	return 0;
+}
+
+/**
+ * dka_ranges_remove() - remove every added range and release reservations
+ * @d: the device
+ *
+ * Ranges with a block still online stay added (and reserved): the caller
+ * offlines first, or, on unbind, leaves them until reboot.
+ *
+ * Return: 0 when everything was removed, else the first error.
+ */
+int dka_ranges_remove(struct dka_dev *d)
+{
+	char *page = dka_page_get();
+	unsigned int i;
+	int rc = 0;
+
+	if (!page)
+		return -ENOMEM;
+	for (i = 0; i < d->nr_ranges; i++) {
+		int err = dka_range_remove(d, i, page);
+
+		if (err && !rc)
+			rc = err;
+	}
+	dka_page_put(page);
+	return rc;
+}
+
+/**
+ * dka_ranges_add() - reserve and add every range, leaving the blocks offline
+ * @d: the device, its ranges not added
+ *
+ * The add path onlines new blocks per the kernel's default policy; the
+ * guard refuses that (hold_offline) because we online ourselves, all or
+ * nothing, in the zone asked for.  All ranges are added or none.
+ *
+ * Return: 0, or a negative errno with nothing added or reserved.
+ */
+int dka_ranges_add(struct dka_dev *d)
+{
+	unsigned int i;
+	int rc = 0;
+
+	dka_guard_hold_offline(d, true);
+	for (i = 0; i < d->nr_ranges; i++) {
+		struct dka_range *r = &d->ranges[i];
+		struct resource *res;
+
+		if (dka_range_empty(r))
+			continue;
+		res = request_mem_region(r->range.start, range_len(&r->range),
+					 d->res_name);
+		if (!res) {
+			dev_err(d->dev, "mapping%u: %#llx-%#llx could not reserve region: in use (still added from an earlier binding?)\n",
+				i, r->range.start, r->range.end);
+			rc = -EBUSY;
+			break;
+		}
+		/*
+		 * Look like System RAM, and leave IORESOURCE_BUSY clear so that
+		 * the add can put its "System RAM (kmem)" child below it.
+		 */
+		res->flags = IORESOURCE_SYSTEM_RAM;
+		r->res = res;
+
+		rc = dka_add_memory(d->nid, d->mgid, r->range.start,
+				    range_len(&r->range), dka_kmem_name);
+		if (rc) {
+			dev_err(d->dev, "mapping%u: %#llx-%#llx memory add failed: %d\n",
+				i, r->range.start, r->range.end, rc);
+			break;
+		}
+		r->added = true;
+		rc = dka_range_blocks_get(d, r);
+		if (rc)
+			break;
+	}
+	dka_guard_hold_offline(d, false);
+	if (rc)
+		dka_ranges_remove(d);
+	return rc;
+}
+
+/*
+ * Put blocks [0, @n) back the way dka_blocks_offline() found them: every
+ * block it offlined is onlined again in its recorded zone, last first.
+ */
+static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
+{
+	while (n--) {
+		struct dka_block *b = &d->blocks[n];
+		int rc;
+
+		if (b->restore == DKA_OFFLINE)
+			continue;
+		rc = dka_block_write(b->dev, b->restore, false);
+		if (rc)
+			dev_err(d->dev, "rollback: %s could not be onlined again (%s): %d\n",
+				dev_name(b->dev), dka_state_name(b->restore), rc);
+		b->restore = DKA_OFFLINE;
+	}
+}
+
+/**
+ * dka_blocks_offline() - offline every block of the device, or none
+ * @d: the device
+ *
+ * Each block's zone is recorded before it goes offline.  If one fails (or
+ * the writer is signalled), every block offlined so far is onlined again
+ * in its recorded zone and the error is returned.
+ *
+ * Return: 0 with every block offline, or a negative errno with every block
+ * as it was.
+ */
+int dka_blocks_offline(struct dka_dev *d)
+{
+	char *page = dka_page_get();
+	unsigned int i;
+	int rc = 0;
+
+	if (!page)
+		return -ENOMEM;
+	for (i = 0; i < d->nr_blocks; i++) {
+		struct dka_block *b = &d->blocks[i];
+		int st;
+
+		b->restore = DKA_OFFLINE;
+		if (!b->dev)
+			continue;
+		st = dka_block_status(b->dev, page);
+		if (st == DKA_BLK_OFFLINE)
+			continue;
+		if (st < 0) {
+			rc = st;
+			dev_err(d->dev, "%s is in transition, cannot unplug\n",
+				dev_name(b->dev));
+			break;
+		}
+		rc = dka_block_write(b->dev, DKA_OFFLINE, true);
+		if (rc) {
+			dev_err(d->dev, "unplug: offlining %s failed: %d%s; rolling back\n",
+				dev_name(b->dev), rc,
+				rc == -EINTR ? " (interrupted)" : "");
+			break;
+		}
+		b->restore = st == DKA_BLK_MOVABLE ? DKA_ONLINE_MOVABLE :
+						      DKA_ONLINE_KERNEL;
+	}
+	if (rc)
+		dka_blocks_restore(d, i);
+	dka_page_put(page);
+	return rc;
+}
+
+/**
+ * dka_blocks_online() - online every block of the device, or none
+ * @d: the device, every block offline
+ * @type: DKA_ONLINE, DKA_ONLINE_KERNEL or DKA_ONLINE_MOVABLE
+ *
+ * Return: 0 with every block online, or a negative errno after offlining
+ * again the blocks it onlined (a failure of that is logged; the blocks
+ * then show up in the "drift" attribute).
+ */
+int dka_blocks_online(struct dka_dev *d, int type)
+{
+	unsigned int i, n;
+	int rc = 0;
+
+	for (i = 0; i < d->nr_blocks; i++) {
+		struct dka_block *b = &d->blocks[i];
+
+		if (!b->dev)
+			continue;
+		rc = dka_block_write(b->dev, type, true);
+		if (rc) {
+			dev_err(d->dev, "%s of %s failed: %d%s; rolling back\n",
+				dka_state_name(type), dev_name(b->dev), rc,
+				rc == -EINTR ? " (interrupted)" : "");
+			break;
+		}
+	}
+	if (!rc)
+		return 0;
+	for (n = i; n--; ) {
+		struct dka_block *b = &d->blocks[n];
+		int err;
+
+		if (!b->dev)
+			continue;
+		err = dka_block_write(b->dev, DKA_OFFLINE, false);
+		if (err)
+			dev_err(d->dev, "rollback: %s could not be offlined again: %d\n",
+				dev_name(b->dev), err);
+	}
+	return rc;
+}
+
+/**
+ * dka_blocks_drift() - count the blocks whose state differs from d->state
+ * @d: the device
+ *
+ * Return: the number of added blocks that are not in the state the device
+ * reports (0 while unplugged).
+ */
+unsigned int dka_blocks_drift(struct dka_dev *d)
+{
+	char *page = dka_page_get();
+	unsigned int i, n = 0;
+
+	if (!page)
+		return 0;
+	for (i = 0; i < d->nr_blocks; i++) {
+		int st;
+		bool ok;
+
+		if (!d->blocks[i].dev)
+			continue;
+		st = dka_block_status(d->blocks[i].dev, page);
+		switch (d->state) {
+		case DKA_OFFLINE:
+			ok = st == DKA_BLK_OFFLINE;
+			break;
+		case DKA_ONLINE_KERNEL:
+			ok = st == DKA_BLK_KERNEL;
+			break;
+		case DKA_ONLINE_MOVABLE:
+			ok = st == DKA_BLK_MOVABLE;
+			break;
+		default:
+			ok = st == DKA_BLK_KERNEL || st == DKA_BLK_MOVABLE;
+			break;
+		}
+		n += !ok;
+	}
+	dka_page_put(page);
+	return n;
+}
+
+/**
+ * dka_default_online_type() - the kernel's policy for hotplugged memory
+ * @d: the device, with at least one block added
+ *
+ * Read from /sys/devices/system/memory/auto_online_blocks (the parent of
+ * every memory block), the same value the add path would use.
+ *
+ * Return: DKA_OFFLINE or an online type, or a negative errno.
+ */
+int dka_default_online_type(struct dka_dev *d)
+{
+	struct device_attribute *attr;
+	struct device *root = NULL;
+	char *page;
+	unsigned int i;
+	int type, rc = -ENODEV;
+
+	for (i = 0; i < d->nr_blocks && !root; i++)
+		if (d->blocks[i].dev)
+			root = d->blocks[i].dev->parent;
+	if (!root)
+		return -ENODEV;
+	attr = dka_find_attr(root, "auto_online_blocks");
+	if (!attr || !attr->show)
+		return -EOPNOTSUPP;
+	page = dka_page_get();
+	if (!page)
+		return -ENOMEM;
+	if (attr->show(root, attr, page) > 0) {
+		rc = -EINVAL;
+		for (type = DKA_OFFLINE; type <= DKA_ONLINE_MOVABLE; type++)
+			if (sysfs_streq(page, dka_state_name(type)))
+				rc = type;
+	}
+	dka_page_put(page);
+	return rc;
+}

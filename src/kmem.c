@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dax_kmem_atomic core: probe, remove and the "state" attribute, with the
+ * semantics of Linux 7.3's drivers/dax/kmem.c, plus:
+ *
+ *  - transitions own the device's memory blocks (guard.c): no other
+ *    controller can online or offline one of them meanwhile, nor, with
+ *    exclusive=Y, at any time;
+ *  - onlining is all or nothing, like unplugging: on failure the device
+ *    goes back to where it was;
+ *  - a KOBJ_CHANGE uevent after every state change.
+ *
+ * Data flow of a write to /sys/bus/dax/devices/daxX.Y/state:
+ *
+ *   state_store() -> dka_set_state()  [d->lock, guard owner = current]
+ *     "unplugged": dka_unplug(): dka_blocks_offline() -> dka_ranges_remove()
+ *     online type: dka_plug():   dka_ranges_add()     -> dka_blocks_online()
+ *
+ * where hotplug.c does the per-block work through each memory block's
+ * own sysfs methods.
+ */
+#include <linux/kobject.h>
+#include <linux/memory.h>
+#include <linux/module.h>
+#include <linux/numa.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include "compat/dax-bus.h"
+#include "compat/mm.h"
+#include "dka.h"
+#include "guard.h"
+#include "hotplug.h"
+
+/* Sanity bound for a device's range count (the dax core has no limit). */
+#define DKA_MAX_RANGES 4096
+
+/* Set when memory stayed added on unbind: its resources name our strings. */
+static bool dka_any_hotremove_failed;
+
+const char *dka_kmem_name;
+
+static const char *const dka_state_names[] = {
+	[DKA_OFFLINE] = "offline",
+	[DKA_ONLINE] = "online",
+	[DKA_ONLINE_KERNEL] = "online_kernel",
+	[DKA_ONLINE_MOVABLE] = "online_movable",
+};
+
+const char *dka_state_name(int state)
+{
+	if (state == DKA_UNPLUGGED)
+		return "unplugged";
+	if (state >= 0 && state < ARRAY_SIZE(dka_state_names))
+		return dka_state_names[state];
+	return "unknown";
+}
+
+/* A written word: a state, or -EINVAL ("offline" is reported, not written). */
+static int dka_parse_state(const char *buf)
+{
+	int state;
+
+	if (sysfs_streq(buf, "unplugged"))
+		return DKA_UNPLUGGED;
+	for (state = DKA_ONLINE; state <= DKA_ONLINE_MOVABLE; state++)
+		if (sysfs_streq(buf, dka_state_names[state]))
+			return state;
+	return -EINVAL;
+}
+
+static void dka_notify_state(struct dka_dev *d, int state)
+{
+	char env[48];
+	char *envp[] = { env, NULL };
+
+	snprintf(env, sizeof(env), "DAX_KMEM_STATE=%s", dka_state_name(state));
+	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
+}
+
+/* Offline and remove everything, or change nothing.  d->lock held. */
+static int dka_unplug(struct dka_dev *d)
+{
+	int rc;
+
+	rc = dka_blocks_offline(d);
+	if (rc)
+		return rc;
+	/*
+	 * Every block is offline and nobody else can online one now, so
+	 * removal only fails on a kernel bug; the blocks then stay offline
+	 * and added, and the state says so.
+	 */
+	rc = dka_ranges_remove(d);
+	d->state = rc ? DKA_OFFLINE : DKA_UNPLUGGED;
+	return rc;
+}
+
+/* Add and online everything in zone @type, or go back to unplugged. */
+static int dka_plug(struct dka_dev *d, int type)
+{
+	int rc;
+
+	rc = dka_ranges_add(d);
+	if (rc)
+		return rc;
+	rc = dka_blocks_online(d, type);
+	if (rc) {
+		if (dka_ranges_remove(d)) {
+			/* Some block could not be offlined again: keep the truth. */
+			d->state = type;
+			dev_err(d->dev, "could not roll back to unplugged; 'drift' shows the blocks that differ, write unplugged to retry\n");
+		}
+		return rc;
+	}
+	d->state = type;
+	return 0;
+}
+
+/**
+ * dka_set_state() - move the device to @want, atomically
+ * @d: the device
+ * @want: DKA_UNPLUGGED or an online type
+ *
+ * Return: 0 (also when already there), -EBUSY for an online type from
+ * anything but unplugged, or the error of the failed transition, with
+ * the device as it was.
+ */
+static int dka_set_state(struct dka_dev *d, int want)
+{
+	int rc, old;
+
+	rc = mutex_lock_interruptible(&d->lock);
+	if (rc)
+		return rc;
+	old = d->state;
+	if (want == old) {
+		mutex_unlock(&d->lock);
+		return 0;
+	}
+	if (want != DKA_UNPLUGGED && old != DKA_UNPLUGGED) {
+		mutex_unlock(&d->lock);
+		dev_info_ratelimited(d->dev, "refused %s: device is %s; write unplugged first\n",
+				     dka_state_name(want), dka_state_name(old));
+		return -EBUSY;
+	}
+
+	dka_guard_begin(d);
+	if (want == DKA_UNPLUGGED)
+		rc = dka_unplug(d);
+	else
+		rc = dka_plug(d, want);
+	dka_guard_end(d);
+	if (rc)
+		dev_err(d->dev, "%s -> %s failed: %d, device stays %s\n",
+			dka_state_name(old), dka_state_name(want), rc,
+			dka_state_name(d->state));
+	want = d->state;
+	mutex_unlock(&d->lock);
+
+	if (want != old)
+		dka_notify_state(d, want);
+	return rc;
+}
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct dka_dev *d = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", dka_state_name(READ_ONCE(d->state)));
+}
+
+static ssize_t state_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t len)
+{
+	struct dka_dev *d = dev_get_drvdata(dev);
+	int want, rc;
+
+	want = dka_parse_state(buf);
+	if (want == -EINVAL) {
+		dev_info_ratelimited(dev, "refused state write of %zu bytes: not one of unplugged, online, online_kernel, online_movable\n",
+				     len);
+		return -EINVAL;
+	}
+	rc = dka_set_state(d, want);
+	return rc ? rc : len;
+}
+static DEVICE_ATTR_RW(state);
+
+/* Blocks whose state differs from "state" (only possible with exclusive=N). */
+static ssize_t drift_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct dka_dev *d = dev_get_drvdata(dev);
+	unsigned int n;
+	int rc;
+
+	rc = mutex_lock_interruptible(&d->lock);
+	if (rc)
+		return rc;
+	n = dka_blocks_drift(d);
+	mutex_unlock(&d->lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(drift);
+
+static struct attribute *dka_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_drift.attr,
+	NULL,
+};
+
+static const struct attribute_group dka_attr_group = {
+	.attrs = dka_attrs,
+};
+
+const struct attribute_group *dka_dev_groups[] = {
+	&dka_attr_group,
+	NULL,
+};
+
+/* Someone changed a block behind "state" (exclusive=N): say so. */
+static void dka_drift_work(struct work_struct *work)
+{
+	struct dka_dev *d = container_of(work, struct dka_dev, drift_work);
+	char env[32];
+	char *envp[] = { env, NULL };
+	unsigned int n;
+
+	mutex_lock(&d->lock);
+	n = dka_blocks_drift(d);
+	mutex_unlock(&d->lock);
+	dev_warn(d->dev, "memory blocks changed behind 'state' (exclusive=N): %u of %u differ from %s\n",
+		 n, d->nr_blocks, dka_state_name(READ_ONCE(d->state)));
+	snprintf(env, sizeof(env), "DAX_KMEM_DRIFT=%u", n);
+	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
+}
+
+/*
+ * The private dax structures are our own view of them (compat/layout-*.h).
+ * Refuse a device that does not look like one rather than hotplug garbage.
+ */
+static int dka_dev_dax_sane(struct dev_dax *dev_dax)
+{
+	struct dax_region *region = dev_dax->region;
+	const char *why = NULL;
+	int i;
+
+	if (!dka_driver_owns(dev_dax))
+		why = "device is not being bound to this driver";
+	else if (!region || region->res.start > region->res.end)
+		why = "no dax region";
+	else if (dev_dax->nr_range < 1 || dev_dax->nr_range > DKA_MAX_RANGES)
+		why = "implausible range count";
+	else if (dev_dax->target_node < NUMA_NO_NODE ||
+		 dev_dax->target_node >= MAX_NUMNODES)
+		why = "implausible target node";
+	for (i = 0; !why && i < dev_dax->nr_range; i++) {
+		const struct range *r = &dev_dax->ranges[i].range;
+
+		if (r->start > r->end || r->start < region->res.start ||
+		    r->end > region->res.end)
+			why = "a range lies outside its dax region";
+	}
+	if (!why)
+		return 0;
+	dev_err(&dev_dax->dev, "refusing device: %s; this module's view of the dax structures (layout %s) does not match the running kernel, please report\n",
+		why, DKA_LAYOUT_NAME);
+	return -EINVAL;
+}
+
+/* Memory-block align range @i of the device; empty if nothing is left. */
+static void dka_align_range(struct dev_dax *dev_dax, int i, struct range *r)
+{
+	const struct range *raw = &dev_dax->ranges[i].range;
+	u64 bsz = memory_block_size_bytes();
+
+	r->start = ALIGN(raw->start, bsz);
+	r->end = ALIGN_DOWN(raw->end + 1, bsz) - 1;
+	if (r->start > raw->end || r->end < raw->start || r->end < r->start)
+		*r = (struct range){ .start = 1, .end = 0 };
+}
+
+/* Allocate the device data with aligned ranges; NULL data: see errno. */
+static struct dka_dev *dka_dev_alloc(struct dev_dax *dev_dax, u64 *total)
+{
+	u64 bsz = memory_block_size_bytes();
+	unsigned int i, nr_blocks = 0;
+	struct dka_dev *d;
+
+	d = kzalloc(struct_size(d, ranges, dev_dax->nr_range), GFP_KERNEL);
+	if (!d)
+		return NULL;
+	d->nr_ranges = dev_dax->nr_range;
+	*total = 0;
+	for (i = 0; i < d->nr_ranges; i++) {
+		struct dka_range *r = &d->ranges[i];
+		const struct range *raw = &dev_dax->ranges[i].range;
+
+		dka_align_range(dev_dax, i, &r->range);
+		r->first = nr_blocks;
+		if (dka_range_empty(r)) {
+			dev_info(&dev_dax->dev, "mapping%u: %#llx-%#llx too small after alignment, skipped\n",
+				 i, raw->start, raw->end);
+			continue;
+		}
+		if (range_len(&r->range) != range_len(raw))
+			dev_warn(&dev_dax->dev, "mapping%u: %#llx-%#llx truncated to memory block boundaries %#llx-%#llx\n",
+				 i, raw->start, raw->end, r->range.start,
+				 r->range.end);
+		r->nr = range_len(&r->range) / bsz;
+		nr_blocks += r->nr;
+		*total += range_len(&r->range);
+	}
+	d->nr_blocks = nr_blocks;
+	if (nr_blocks) {
+		d->blocks = kcalloc(nr_blocks, sizeof(*d->blocks), GFP_KERNEL);
+		if (!d->blocks) {
+			kfree(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+static void dka_dev_free(struct dka_dev *d)
+{
+	kfree(d->blocks);
+	kfree(d);
+}
+
+/**
+ * dka_probe() - bind a dax device: add its memory, online it per policy
+ * @dev_dax: the device
+ *
+ * As the in-kernel kmem: every usable range is reserved and added as
+ * "System RAM (kmem)" in one memory group, the node gets a memory tier,
+ * and the blocks are onlined per the kernel's default policy, which then
+ * is the state ("offline" when the policy is offline).  Unlike kmem, all
+ * ranges are added or none (nothing is online yet when one fails), and
+ * onlining is all or nothing: if it fails, the blocks stay offline and
+ * the state reads "offline".
+ *
+ * Return: 0 or a negative errno with nothing changed.
+ */
+int dka_probe(struct dev_dax *dev_dax)
+{
+	struct device *dev = &dev_dax->dev;
+	struct dka_dev *d;
+	u64 total;
+	int rc, type;
+
+	rc = dka_dev_dax_sane(dev_dax);
+	if (rc)
+		return rc;
+	if (dev_dax->target_node < 0) {
+		dev_warn(dev, "rejecting DAX region with invalid node: %d\n",
+			 dev_dax->target_node);
+		return -EINVAL;
+	}
+
+	d = dka_dev_alloc(dev_dax, &total);
+	if (!d)
+		return -ENOMEM;
+	if (!total) {
+		dev_warn(dev, "rejecting DAX region without any memory after alignment\n");
+		rc = -EINVAL;
+		goto err_free;
+	}
+	d->dev = dev;
+	d->nid = dev_dax->target_node;
+	d->state = DKA_UNPLUGGED;
+	mutex_init(&d->lock);
+	INIT_LIST_HEAD(&d->guard_node);
+	INIT_WORK(&d->drift_work, dka_drift_work);
+
+	rc = -ENOMEM;
+	d->res_name = kstrdup(dev_name(dev), GFP_KERNEL);
+	if (!d->res_name)
+		goto err_free;
+
+	rc = dka_mgroup_register(d->nid, total);
+	if (rc < 0 && rc != DKA_NO_MGROUP) {
+		dev_err(dev, "cannot register a memory group on node %d: %d\n",
+			d->nid, rc);
+		goto err_res_name;
+	}
+	d->mgid = rc;
+
+	rc = dka_node_tier_init(d->nid);
+	if (rc)
+		goto err_mgroup;
+
+	dka_guard_add(d);
+	mutex_lock(&d->lock);
+	dka_guard_begin(d);
+	rc = dka_ranges_add(d);
+	if (rc) {
+		dka_guard_end(d);
+		mutex_unlock(&d->lock);
+		goto err_guard;
+	}
+	d->state = DKA_OFFLINE;
+	type = dka_default_online_type(d);
+	if (type < 0)
+		dev_warn(dev, "cannot read the kernel's online policy (%d): leaving the memory offline\n",
+			 type);
+	else if (type != DKA_OFFLINE && dka_blocks_online(d, type))
+		dev_warn(dev, "could not online every block as %s: leaving the memory offline\n",
+			 dka_state_name(type));
+	else
+		d->state = type;
+	dka_guard_end(d);
+	mutex_unlock(&d->lock);
+
+	dev_set_drvdata(dev, d);
+	return 0;
+
+err_guard:
+	dka_guard_del(d);
+	dka_node_tier_clear(d->nid);
+err_mgroup:
+	dka_mgroup_unregister(d->mgid);
+err_res_name:
+	kfree(d->res_name);
+err_free:
+	dka_dev_free(d);
+	return rc;
+}
+
+/**
+ * dka_remove() - unbind: remove what is offline, never offline anything
+ * @dev_dax: the device
+ *
+ * Unbind cannot be refused and must not block in page migration, so
+ * memory that is still online stays added until reboot, with an error
+ * line per range.  The strings its resources point at are never freed.
+ */
+void dka_remove(struct dev_dax *dev_dax)
+{
+	struct dka_dev *d = dev_get_drvdata(&dev_dax->dev);
+	int rc;
+
+	mutex_lock(&d->lock);
+	dka_guard_begin(d);
+	rc = dka_ranges_remove(d);
+	dka_guard_end(d);
+	mutex_unlock(&d->lock);
+	dka_guard_del(d);
+	cancel_work_sync(&d->drift_work);
+
+	if (rc) {
+		dka_any_hotremove_failed = true;
+		dev_err(&dev_dax->dev, "memory left online stays in use until reboot; this device cannot be bound again before that\n");
+		/* The memory group and tier stay with the memory; d->res_name too. */
+		dka_dev_free(d);
+	} else {
+		dka_node_tier_clear(d->nid);
+		dka_mgroup_unregister(d->mgid);
+		kfree(d->res_name);
+		dka_dev_free(d);
+	}
+	dev_set_drvdata(&dev_dax->dev, NULL);
+}
+
+int dka_core_init(void)
+{
+	/* A heap copy: a module's rodata goes away with the module. */
+	dka_kmem_name = kstrdup_const("System RAM (kmem)", GFP_KERNEL);
+	return dka_kmem_name ? 0 : -ENOMEM;
+}
+
+void dka_core_exit(void)
+{
+	if (!dka_any_hotremove_failed)
+		kfree_const(dka_kmem_name);
+}

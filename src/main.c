@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dax_kmem_atomic: the dax kmem driver with Linux 7.3's atomic per-device
+ * "state" attribute, for every kernel from 5.10 on.
+ *
+ * Files: kmem.c (probe/remove and the state machine), hotplug.c (memory
+ * block mechanics), guard.c (memory notifier that owns the blocks),
+ * compat/ (what differs between kernels, chosen by probes/ at build time).
+ */
+#include <linux/module.h>
+#include "compat/dax-bus.h"
+#include "compat/mm.h"
+#include "dka.h"
+#include "guard.h"
+
+bool dka_exclusive = true;
+module_param_named(exclusive, dka_exclusive, bool, 0644);
+MODULE_PARM_DESC(exclusive,
+		 "Refuse per-block online/offline of our devices' memory outside transitions too (default: Y)");
+
+static const struct dka_driver_ops dka_ops = {
+	.probe = dka_probe,
+	.remove = dka_remove,
+	.dev_groups = dka_dev_groups,
+};
+
+static int __init dka_init(void)
+{
+	int rc;
+
+	rc = dka_core_init();
+	if (rc)
+		return rc;
+	rc = dka_mm_init();
+	if (rc)
+		goto err_core;
+	rc = dka_guard_init();
+	if (rc)
+		goto err_mm;
+	rc = dka_driver_register(&dka_ops);
+	if (rc) {
+		pr_err("dax_kmem_atomic: cannot register on the dax bus: %d\n", rc);
+		goto err_guard;
+	}
+	return 0;
+
+err_guard:
+	dka_guard_exit();
+err_mm:
+	dka_mm_exit();
+err_core:
+	dka_core_exit();
+	return rc;
+}
+
+static void __exit dka_exit(void)
+{
+	dka_driver_unregister();
+	dka_guard_exit();
+	dka_mm_exit();
+	dka_core_exit();
+}
+
+module_init(dka_init);
+module_exit(dka_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dax kmem driver with an atomic whole-device memory state");
