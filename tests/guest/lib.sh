@@ -1,0 +1,244 @@
+#!/bin/sh
+# Helpers for the guest test scripts (busybox sh). Sourced by /init.
+# Result lines: "ok - NAME" or "FAIL - NAME: why" (one per check).
+
+DAXBUS=/sys/bus/dax
+MEMSYS=/sys/devices/system/memory
+BLOCK_SIZE=$((0x$(cat $MEMSYS/block_size_bytes)))
+DKA_PASS=${DKA_PASS:-0}
+DKA_FAIL=${DKA_FAIL:-0}
+DKA_WHY=""
+
+pass() {
+	DKA_PASS=$((DKA_PASS + 1))
+	echo "ok - $1"
+}
+
+fail() {
+	DKA_FAIL=$((DKA_FAIL + 1))
+	echo "FAIL - $1: $2"
+}
+
+info() { echo "@@DKA-INFO $*"; }
+
+# check NAME CMD...: run CMD; pass if it succeeds, else fail with $DKA_WHY.
+check() {
+	_n=$1
+	shift
+	DKA_WHY=""
+	if "$@"; then pass "$_n"; else fail "$_n" "${DKA_WHY:-$* failed}"; fi
+}
+
+why() { DKA_WHY="$*"; return 1; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || why "$1: got '$2', want '$3'"
+}
+
+memtotal_kb() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
+
+# ---- dax devices -------------------------------------------------------
+
+dax_path() { echo "$DAXBUS/devices/$1"; }
+
+dax_driver() {
+	_l=$(readlink "$DAXBUS/devices/$1/driver" 2>/dev/null) || return 0
+	basename "$_l"
+}
+
+# dax_state DEV: the state attribute's content, or "<none>" if absent.
+dax_state() {
+	if [ -e "$DAXBUS/devices/$1/state" ]; then
+		cat "$DAXBUS/devices/$1/state"
+	else
+		echo "<none>"
+	fi
+}
+
+# dax_region DEV: sysfs directory of the device's dax region.
+dax_region() { echo "$(dirname "$(readlink -f "$DAXBUS/devices/$1")")/dax_region"; }
+
+# dax_ranges DEV: "start end" (decimal, end inclusive) for each range.
+dax_ranges() {
+	_d=$DAXBUS/devices/$1
+	if ls -d "$_d"/mapping[0-9]* >/dev/null 2>&1; then
+		for _m in "$_d"/mapping[0-9]*; do
+			echo "$(($(cat "$_m/start"))) $(($(cat "$_m/end")))"
+		done | sort -n
+	elif [ -e "$_d/resource" ] && [ "$(cat "$_d/size")" != 0 ]; then
+		# single-range devices without mappingN (static regions)
+		_s=$(($(cat "$_d/resource")))
+		echo "$_s $((_s + $(cat "$_d/size") - 1))"
+	fi
+}
+
+# blocks_of DEV: memory block numbers covered by the device (each range
+# aligned inward to the memory block size, as kmem does).
+blocks_of() {
+	dax_ranges "$1" | while read -r _s _e; do
+		_first=$(((_s + BLOCK_SIZE - 1) / BLOCK_SIZE))
+		_last=$(((_e + 1) / BLOCK_SIZE - 1))
+		_b=$_first
+		while [ $_b -le $_last ]; do
+			echo $_b
+			_b=$((_b + 1))
+		done
+	done
+}
+
+# block_states DEV: one "N:state" per block ("N:absent" if not present).
+block_states() {
+	for _b in $(blocks_of "$1"); do
+		if [ -e "$MEMSYS/memory$_b/state" ]; then
+			echo "$_b:$(cat "$MEMSYS/memory$_b/state")"
+		else
+			echo "$_b:absent"
+		fi
+	done
+}
+
+# block_summary DEV: the distinct block states, comma-separated, e.g.
+# "online", "offline", "absent" or "absent,online".
+block_summary() {
+	block_states "$1" | cut -d: -f2 | sort -u | tr '\n' ',' | sed 's/,$//'
+}
+
+# block_zones DEV: distinct valid_zones of the device's online blocks.
+block_zones() {
+	for _b in $(blocks_of "$1"); do
+		[ "$(cat "$MEMSYS/memory$_b/state" 2>/dev/null)" = online ] || continue
+		cat "$MEMSYS/memory$_b/valid_zones"
+	done | sort -u | tr '\n' ',' | sed 's/,$//'
+}
+
+nblocks_of() { blocks_of "$1" | wc -l; }
+
+# iomem_of DEV: /proc/iomem lines that lie inside the device's ranges: the
+# driver's reservation (named DEV) and its "System RAM (kmem)" children.
+# (The dax bus reserves device ranges inside the region, not in iomem; an
+# enclosing "Soft Reserved"/hmem entry is skipped.)
+iomem_of() {
+	dax_ranges "$1" | while read -r _s _e; do
+		sed 's/^ *//' /proc/iomem | while IFS= read -r _line; do
+			_r=${_line%% : *}
+			_name=${_line#* : }
+			_a=$((0x${_r%-*}))
+			_z=$((0x${_r#*-}))
+			[ $_a -ge $_s ] && [ $_z -le $_e ] || continue
+			case "$_name" in "Soft Reserved" | hmem*) continue ;; esac
+			echo "$_line"
+		done
+	done
+}
+
+# iomem_kmem_count DEV: number of "System RAM (...)" entries inside the device.
+iomem_ram_count() { iomem_of "$1" | grep -c 'System RAM' || true; }
+
+# ---- writes ------------------------------------------------------------
+
+# write_expect PATH STRING EXPECTED [nl]: one write(2) of STRING (plus a
+# newline if the 4th argument is "nl"); EXPECTED is OK or an errno name.
+write_expect() {
+	if [ "${4:-}" = nl ]; then
+		_got=$(sysfs-write -n "$1" "$2")
+	else
+		_got=$(sysfs-write "$1" "$2")
+	fi
+	[ "$_got" = "$3" ] || why "write '$2'${4:+ +\\n} to $1: got $_got, want $3"
+}
+
+# set_state DEV STATE: write STATE to the device's state attribute (quietly).
+set_state() { sysfs-write "$DAXBUS/devices/$1/state" "$2" >/dev/null; }
+
+# ---- binding -----------------------------------------------------------
+
+policy() { cat $MEMSYS/auto_online_blocks; }
+set_policy() { echo "$1" >$MEMSYS/auto_online_blocks; }
+
+# dax_unbind DEV: plain unbind from whatever driver holds it (no offlining).
+dax_unbind() {
+	_drv=$(dax_driver "$1")
+	[ -n "$_drv" ] || return 0
+	echo "$1" >"$DAXBUS/drivers/$_drv/unbind"
+}
+
+# dax_release DEV: unbind without leaking memory: unplug through `state` when
+# there is one, else offline the blocks one by one (legacy flow), then unbind.
+dax_release() {
+	_drv=$(dax_driver "$1")
+	[ -n "$_drv" ] || return 0
+	if [ -e "$DAXBUS/devices/$1/state" ]; then
+		set_state "$1" unplugged || info "dax_release: unplug of $1 failed"
+	fi
+	for _b in $(blocks_of "$1"); do
+		[ "$(cat "$MEMSYS/memory$_b/state" 2>/dev/null)" = online ] || continue
+		echo offline >"$MEMSYS/memory$_b/state" 2>/dev/null ||
+			info "dax_release: memory$_b would not go offline"
+	done
+	echo "$1" >"$DAXBUS/drivers/$_drv/unbind"
+}
+
+# dax_bind DEV [DRV]: bind DEV to DRV (default $DRV), releasing it first from
+# any other driver. Returns non-zero if it is not bound to DRV afterwards.
+dax_bind() {
+	_to=${2:-$DRV}
+	[ "$(dax_driver "$1")" = "$_to" ] && return 0
+	dax_release "$1"
+	echo "$1" >"$DAXBUS/drivers/$_to/new_id" 2>/dev/null || true
+	[ "$(dax_driver "$1")" = "$_to" ] ||
+		echo "$1" >"$DAXBUS/drivers/$_to/bind" 2>/dev/null || true
+	[ "$(dax_driver "$1")" = "$_to" ]
+}
+
+# fresh_bind DEV POLICY: bind DEV to $DRV from unbound, with the kernel's
+# auto_online_blocks set to POLICY during the probe (restored afterwards).
+fresh_bind() {
+	dax_release "$1"
+	_old=$(policy)
+	set_policy "$2"
+	dax_bind "$1"
+	_rc=$?
+	set_policy "$_old"
+	return $_rc
+}
+
+# ---- dax region: multi-range devices ------------------------------------
+
+region_avail() { cat "$(dax_region "$1")/available_size"; }
+
+# dax_resize DEV BYTES (device must be unbound)
+dax_resize() { echo "$2" >"$DAXBUS/devices/$1/size"; }
+
+# region_create DEV0: create a new (empty) device in DEV0's region; prints it.
+region_create() {
+	_reg=$(dax_region "$1")
+	echo 1 >"$_reg/create" || return 1
+	cat "$_reg/seed"
+}
+
+region_delete() {
+	_reg=$(dax_region "$1")
+	dax_release "$1"
+	dax_resize "$1" 0
+	echo "$1" >"$_reg/delete"
+}
+
+# dax_single DEV: put DEV back to one range covering the whole region, with
+# every other device of the region deleted; DEV is left unbound.
+dax_single() {
+	_reg=$(dax_region "$1")
+	_rdir=$(dirname "$_reg")
+	dax_release "$1"
+	for _o in "$_rdir"/dax*.*; do
+		[ -e "$_o" ] || continue
+		_o=$(basename "$_o")
+		[ "$_o" = "$1" ] && continue
+		dax_release "$_o"
+		[ "$(cat "$DAXBUS/devices/$_o/size")" = 0 ] || dax_resize "$_o" 0
+		# the region's seed device cannot be deleted; an empty one is harmless
+		[ "$(cat "$_reg/seed")" = "$_o" ] || echo "$_o" >"$_reg/delete" 2>/dev/null || true
+	done
+	dax_resize "$1" 0 2>/dev/null || true
+	dax_resize "$1" "$(cat "$_reg/size")"
+}

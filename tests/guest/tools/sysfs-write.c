@@ -1,0 +1,93 @@
+/*
+ * sysfs-write [-n] PATH STRING
+ *
+ * One open(O_WRONLY) and one write(2) of exactly STRING's bytes to PATH, so
+ * tests see the errno a sysfs store returns. Escapes in STRING: \n, \t, \\.
+ * By default STRING is written as given; -n appends a newline.
+ * Prints "OK" (exit 0) or the errno name, e.g. "EBUSY" (exit 1). A short
+ * write prints "SHORT n/len" (exit 1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *errname(int e)
+{
+	switch (e) {
+#define E(x) case x: return #x
+	E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(ENXIO); E(E2BIG);
+	E(ENOEXEC); E(EBADF); E(ECHILD); E(EAGAIN); E(ENOMEM); E(EACCES);
+	E(EFAULT); E(EBUSY); E(EEXIST); E(EXDEV); E(ENODEV); E(ENOTDIR);
+	E(EISDIR); E(EINVAL); E(ENFILE); E(EMFILE); E(ENOTTY); E(EFBIG);
+	E(ENOSPC); E(ESPIPE); E(EROFS); E(ERANGE); E(EDEADLK); E(ENAMETOOLONG);
+	E(ENOSYS); E(ENOTEMPTY); E(ENODATA); E(ETIME); E(EOVERFLOW);
+	E(EOPNOTSUPP); E(EADDRINUSE); E(EADDRNOTAVAIL); E(ETIMEDOUT);
+	E(EALREADY); E(EINPROGRESS); E(ECANCELED); E(EHWPOISON);
+#undef E
+	case 512: return "ERESTARTSYS";
+	case 513: return "ERESTARTNOINTR";
+	case 516: return "EPROBE_DEFER";
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int newline = 0, fd, i = 1;
+	size_t len = 0;
+	ssize_t n;
+	const char *s;
+	char *buf;
+
+	if (argc > 1 && strcmp(argv[1], "-n") == 0) {
+		newline = 1;
+		i++;
+	}
+	if (argc - i != 2) {
+		fprintf(stderr, "usage: sysfs-write [-n] PATH STRING\n");
+		return 2;
+	}
+	s = argv[i + 1];
+	buf = malloc(strlen(s) + 2);
+	if (!buf)
+		return 2;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			buf[len++] = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+		} else {
+			buf[len++] = *s;
+		}
+	}
+	if (newline)
+		buf[len++] = '\n';
+
+	fd = open(argv[i], O_WRONLY);
+	if (fd < 0)
+		goto err;
+	n = write(fd, buf, len);
+	if (n < 0)
+		goto err;
+	if (close(fd) < 0)
+		goto err;
+	if ((size_t)n != len) {
+		printf("SHORT %zd/%zu\n", n, len);
+		return 1;
+	}
+	printf("OK\n");
+	return 0;
+err:
+	{
+		int e = errno;
+		const char *name = errname(e);
+
+		if (name)
+			printf("%s\n", name);
+		else
+			printf("E%d\n", e);
+	}
+	return 1;
+}

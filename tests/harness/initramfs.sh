@@ -1,0 +1,117 @@
+#!/bin/bash
+# initramfs.sh NAME [--driver kmem|dax_kmem_atomic] [--out FILE]
+# Pack a busybox-static initramfs (uncompressed newc cpio) for kernel NAME:
+# busybox applets, the kernel's dax/kmem modules and their dependencies, a
+# depmod'ed /lib/modules/KVER, our .ko files (when built), daxctl with its
+# libraries, tests/guest/* and the static sysfs-write helper.
+# Prints the path of the cpio.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+NAME=${1:?usage: initramfs.sh NAME [--driver kmem|dax_kmem_atomic] [--out FILE]}
+shift
+DRIVER=dax_kmem_atomic
+OUT=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--driver) DRIVER=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	*) die "initramfs.sh: unknown argument $1" ;;
+	esac
+done
+case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
+
+"$HARNESS_DIR/fetch-kernel.sh" "$NAME" >&2
+# shellcheck disable=SC1090
+. "$DKA_CACHE/kernels/$NAME.env"
+
+need_pkg busybox-static
+need_cmd cpio cpio
+need_cmd daxctl daxctl
+need_cmd gcc gcc
+need_cmd modprobe kmod
+need_pkg libc6-dev
+need_cmd zstd zstd
+BUSYBOX=/bin/busybox
+[ -x "$BUSYBOX" ] || BUSYBOX=$(command -v busybox)
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	die "$BUSYBOX is not static: apt-get install busybox-static"
+fi
+
+BUILD_DIR="$DKA_CACHE/build/$KVER"
+WORK="$DKA_CACHE/initramfs/$KVER-$DRIVER"
+[ -n "$OUT" ] || OUT="$WORK.cpio"
+rm -rf "$WORK"
+mkdir -p "$WORK"/{bin,dev,proc,sys,tmp,run,etc,lib/modules/"$KVER",lib64,usr,dka,root}
+ln -s bin "$WORK/sbin"
+ln -s ../bin "$WORK/usr/bin"
+ln -s ../bin "$WORK/usr/sbin"
+ln -s ../lib "$WORK/usr/lib"
+
+# busybox and its applet links
+cp "$BUSYBOX" "$WORK/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$WORK/bin/$a"
+done
+
+# static sysfs-write helper (rebuilt when the source changes)
+TOOL_SRC="$TESTS_DIR/guest/tools/sysfs-write.c"
+TOOL_BIN="$DKA_CACHE/tools/sysfs-write"
+mkdir -p "$(dirname "$TOOL_BIN")"
+if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ]; then
+	gcc -static -O2 -Wall -o "$TOOL_BIN.tmp" "$TOOL_SRC"
+	mv "$TOOL_BIN.tmp" "$TOOL_BIN"
+fi
+cp "$TOOL_BIN" "$WORK/bin/sysfs-write"
+
+# copy_bin FILE: a host binary and the libraries ldd lists (+ the loader)
+copy_bin() {
+	local f=$1 lib
+	cp -L "$f" "$WORK/bin/"
+	for lib in $(ldd "$f" | grep -oE '/[^ ]+'); do
+		mkdir -p "$WORK$(dirname "$lib")"
+		cp -L "$lib" "$WORK$lib"
+	done
+}
+copy_bin "$(command -v daxctl)"
+
+# the kernel's own modules and their dependencies, decompressed
+MODS="dax_hmem device_dax kmem"
+for m in $MODS; do
+	modprobe -d "$ROOT" -S "$KVER" --show-depends "$m" || die "modprobe cannot resolve $m for $KVER"
+done | awk '$1 == "insmod" {print $2}' | sort -u | while read -r ko; do
+	rel=${ko#*/lib/modules/"$KVER"/}
+	dest="$WORK/lib/modules/$KVER/${rel%.xz}"
+	dest=${dest%.zst}
+	dest=${dest%.gz}
+	mkdir -p "$(dirname "$dest")"
+	decompress_ko "$ko" "$dest"
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -e "$MODDIR/$f" ] && cp "$MODDIR/$f" "$WORK/lib/modules/$KVER/"
+done
+
+# our modules, when built for this kernel
+if [ -d "$BUILD_DIR" ]; then
+	mkdir -p "$WORK/lib/modules/$KVER/extra"
+	for ko in "$BUILD_DIR"/*.ko; do
+		[ -e "$ko" ] && cp "$ko" "$WORK/lib/modules/$KVER/extra/"
+	done
+fi
+if [ "$DRIVER" = dax_kmem_atomic ] && [ ! -e "$WORK/lib/modules/$KVER/extra/dax_kmem_atomic.ko" ]; then
+	die "dax_kmem_atomic.ko not built for $KVER (run tests/harness/build.sh $NAME)"
+fi
+depmod -b "$WORK" -F "$SYSMAP" "$KVER" 2>&1 | grep -v 'No such file' >&2 || true
+[ -s "$WORK/lib/modules/$KVER/modules.dep" ] || die "depmod produced no modules.dep"
+
+# guest scripts
+cp -r "$TESTS_DIR/guest/." "$WORK/dka/"
+rm -rf "$WORK/dka/tools"
+mv "$WORK/dka/init" "$WORK/init"
+chmod +x "$WORK/init" "$WORK"/dka/*.sh 2>/dev/null || true
+echo "$DRIVER" >"$WORK/dka/default-driver"
+echo "$KVER" >"$WORK/dka/kver"
+
+(cd "$WORK" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "$OUT"

@@ -1,0 +1,63 @@
+#!/bin/bash
+# The table of named kernels the harness knows. Source it; do not run it.
+# shellcheck shell=bash
+#
+# To add a kernel, add one row to each array below:
+#   K_SUITES   apt suites to fetch from ("-security" suites use the security
+#              mirror; everything else the main mirror)
+#   K_RESOLVE  how to find the kernel release string (KVER):
+#                fixed:KVER               a pinned release
+#                meta:PKG                 KVER from the candidate's Depends of a
+#                                         meta package (linux-image-amd64, ...)
+#                glob:PREFIX              newest available package PREFIX*; KVER
+#                                         is the name without PREFIX
+#   K_LAYOUT   classic (linux-image-KVER-unsigned holds everything, <= 6.12)
+#              split   (7.x: linux-binary-unsigned, linux-modules, linux-base)
+#   K_KBUILD   the linux-kbuild package ({KBASE} = KVER without "-amd64")
+#   K_CHROOT   Debian release of the build chroot (gcc and glibc the headers need)
+#
+# Examples for later:
+#   K_SUITES[6.12]="trixie trixie-security"; K_RESOLVE[6.12]="glob:linux-headers-6.12."
+#     (restrict to -amd64 via K_FLAVOUR), K_LAYOUT[6.12]=classic,
+#     K_KBUILD[6.12]="linux-kbuild-{KBASE}", K_CHROOT[6.12]=trixie
+#   K_SUITES[7.2]="trixie-backports"; K_RESOLVE[7.2]="glob:linux-binary-unsigned-7.2.";
+#     K_LAYOUT[7.2]=split; K_KBUILD[7.2]="linux-kbuild-{KBASE}"; K_CHROOT[7.2]=trixie
+
+# shellcheck disable=SC2034  # the arrays are read by the scripts that source this
+{
+KERNEL_NAMES=(5.10 6.1 7.3)
+declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
+
+K_SUITES[5.10]="bullseye bullseye-security"
+K_RESOLVE[5.10]="fixed:5.10.0-32-amd64"
+K_LAYOUT[5.10]=classic
+K_KBUILD[5.10]="linux-kbuild-5.10"
+K_CHROOT[5.10]=bookworm
+
+K_SUITES[6.1]="bookworm bookworm-security"
+K_RESOLVE[6.1]="meta:linux-image-amd64"
+K_LAYOUT[6.1]=classic
+K_KBUILD[6.1]="linux-kbuild-6.1"
+K_CHROOT[6.1]=bookworm
+
+K_SUITES[7.3]="trixie-backports"
+K_RESOLVE[7.3]="glob:linux-binary-unsigned-7.3."
+K_LAYOUT[7.3]=split
+K_KBUILD[7.3]="linux-kbuild-{KBASE}"
+K_CHROOT[7.3]=trixie
+}
+
+# Package lists per layout. {KVER} and {KBASE} are substituted.
+# A leading "?" marks a package that may not exist for that kernel.
+k_boot_pkgs() {
+	case "$1" in
+	classic) echo "linux-image-{KVER}-unsigned" ;;
+	split) echo "linux-binary-unsigned-{KVER} linux-modules-{KVER} linux-base-{KVER}" ;;
+	esac
+}
+k_hdr_pkgs() {
+	case "$1" in
+	classic) echo "linux-headers-{KVER} linux-headers-{KBASE}-common" ;;
+	split) echo "linux-headers-{KVER} ?linux-headers-{KBASE}-common" ;;
+	esac
+}
