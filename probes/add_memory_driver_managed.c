@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_ADD_MEMORY_DRIVER_MANAGED_FLAGS - 5.10+: (nid, start, size, name, mhp_t) */
 #include <linux/memory_hotplug.h>
 

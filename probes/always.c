@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: DKA_PROBES_RAN - the compiler works against these headers */
 #include <linux/kernel.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_CONST_BUS_TYPE - struct device::bus points to a const bus_type (6.4+) */
 #include <linux/device.h>
 

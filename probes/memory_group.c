@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_MEMORY_GROUP - static memory groups and MHP_NID_IS_MGID (5.15+) */
 #include <linux/memory_hotplug.h>
 #include <linux/memory.h>

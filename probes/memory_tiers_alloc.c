@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_MEMORY_TIERS_ALLOC - alloc_memory_type()/destroy_memory_type() (6.1) */
 #include <linux/memory-tiers.h>
 

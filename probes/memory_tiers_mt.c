@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_MT_FIND_ALLOC_MEMORY_TYPE - mt_find_alloc_memory_type() and friends (6.7+) */
 #include <linux/memory-tiers.h>
 #include <linux/list.h>

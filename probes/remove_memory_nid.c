@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /* probe: HAVE_REMOVE_MEMORY_NID - remove_memory() takes a node id (5.10) */
 #include <linux/memory_hotplug.h>
 

@@ -7,7 +7,7 @@
 #
 #   scripts/probe.sh KDIR OUTDIR [CC=compiler]
 #
-# A probe file names its macro on its first line: "/* probe: HAVE_FOO */".
+# A probe file names its macro in a "/* probe: HAVE_FOO - what */" line.
 # Exported-symbol probes are listed in probes/symbols: a symbol found in
 # KDIR/Module.symvers defines HAVE_SYM_<name> (what modpost would accept).
 set -eu
@@ -58,7 +58,7 @@ make -C "$kdir" M="$tmp" "$@" -k -j2 $objs >"$tmp/build.log" 2>&1 || true
 	echo "#define DKA_CONFIG_H"
 	for p in "$top"/probes/*.c; do
 		n=$(basename "$p" .c)
-		macro=$(sed -n '1s|^/\* probe: \([A-Z0-9_]*\).*|\1|p' "$p")
+		macro=$(sed -n 's|^/\* probe: \([A-Z0-9_]*\).*|\1|p' "$p" | head -n 1)
 		[ -n "$macro" ] || continue
 		if [ -f "$tmp/$n.o" ]; then
 			echo "#define $macro 1"

@@ -47,7 +47,7 @@ enum {
  * changed afterwards.
  */
 static DEFINE_MUTEX(dka_bus_lock);
-static dka_bus_type_t *dka_memory_bus;
+static const struct bus_type *dka_memory_bus;
 static struct device_attribute *dka_attr_state;
 static struct device_attribute *dka_attr_zones;
 
@@ -118,18 +118,21 @@ static struct device *dka_block_get(struct dka_dev *d, unsigned long id,
 	}
 	mutex_unlock(&dka_bus_lock);
 
-	blk = bus_find_device_by_name(dka_memory_bus, hint, name);
+	blk = dka_bus_find_device_by_name(dka_memory_bus, hint, name);
 	if (!blk && hint)
-		blk = bus_find_device_by_name(dka_memory_bus, NULL, name);
+		blk = dka_bus_find_device_by_name(dka_memory_bus, NULL, name);
 	return blk;
 }
 
 /* Clear the restart flag lock_device_hotplug_sysfs() raised, keep real signals. */
 static void dka_clear_restart(void)
 {
-	spin_lock_irq(&current->sighand->siglock);
+	/* A task's own sighand only changes under it in exec. */
+	struct sighand_struct *sighand = rcu_dereference_protected(current->sighand, 1);
+
+	spin_lock_irq(&sighand->siglock);
 	recalc_sigpending();
-	spin_unlock_irq(&current->sighand->siglock);
+	spin_unlock_irq(&sighand->siglock);
 }
 
 /**

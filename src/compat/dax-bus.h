@@ -30,7 +30,8 @@
 #elif defined(HAVE_MEMORY_TIERS_ALLOC) && !defined(HAVE_MT_FIND_ALLOC_MEMORY_TYPE)
 #define DKA_LAYOUT_V6_1
 #else
-#error "dax_kmem_atomic: no dax bus layout is known for this kernel yet; please report the kernel release and its /sys/kernel/btf/vmlinux"
+/* Report the kernel release and its /sys/kernel/btf/vmlinux, please. */
+#error "dax_kmem_atomic: no dax bus layout is known for this kernel yet"
 #endif
 
 #if defined(DKA_LAYOUT_V5_10)

@@ -6,11 +6,16 @@
 #include <linux/device.h>
 #include "dka_config.h"
 
-/* struct device::bus and bus_find_device() take a const bus_type from 6.4. */
+/* bus_find_device() takes a const bus_type from 6.4 on. */
+static inline struct device *
+dka_bus_find_device_by_name(const struct bus_type *bus, struct device *start,
+			    const char *name)
+{
 #ifdef HAVE_CONST_BUS_TYPE
-typedef const struct bus_type dka_bus_type_t;
+	return bus_find_device_by_name(bus, start, name);
 #else
-typedef struct bus_type dka_bus_type_t;
+	return bus_find_device_by_name((struct bus_type *)bus, start, name);
 #endif
+}
 
 #endif /* DKA_COMPAT_DEVICE_H */

@@ -98,6 +98,7 @@ static int veto_notify(struct notifier_block *nb, unsigned long action,
 static struct notifier_block veto_nb = {
 	.notifier_call = veto_notify,
 };
+
 static bool veto_registered;
 
 static int __init helper_init(void)

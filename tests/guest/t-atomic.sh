@@ -1,0 +1,236 @@
+#!/bin/sh
+# Beyond Linux 7.3 (DESIGN.md section 3): ownership of the blocks, atomic
+# online, rollback on real failures, the uevent.  Our module only: the
+# in-kernel kmem has none of this.  Sourced by /init with lib.sh.
+
+PARAM=/sys/module/dax_kmem_atomic/parameters/exclusive
+HELPER=dka_test_helper
+PAGES_PER_BLOCK=$((BLOCK_SIZE / 4096))
+
+# first_pfn BLOCK: the first page frame of memory block BLOCK
+first_pfn() { echo $(($1 * PAGES_PER_BLOCK)); }
+dnode() { cat "$DAXBUS/devices/$1/target_node"; }
+
+# blocks_are DEV STATE ZONE: every block of DEV is STATE (and in ZONE if set)
+blocks_are() {
+	_s=$(block_summary "$1")
+	[ "$_s" = "$2" ] || { why "blocks of $1: $_s, want $2"; return 1; }
+	[ -z "${3:-}" ] && return 0
+	_z=$(block_zones "$1")
+	[ "$_z" = "$3" ] || why "zones of $1: $_z, want $3"
+}
+
+state_is() {
+	_g=$(dax_state "$1")
+	[ "$_g" = "$2" ] || why "state of $1: $_g, want $2"
+}
+
+drift_is() {
+	_g=$(cat "$DAXBUS/devices/$1/drift")
+	[ "$_g" = "$2" ] || why "drift of $1: $_g, want $2"
+}
+
+# two_ranges: dax0.0 with two ranges (8 + 4 blocks) around dax0.1, unbound.
+two_ranges() {
+	dax_single dax0.0
+	dax_resize dax0.0 $((1024 << 20))
+	_n=$(region_create dax0.0) || return 1
+	dax_resize "$_n" $((512 << 20)) || return 1
+	dax_resize dax0.0 $((1536 << 20)) || return 1
+	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"
+}
+
+# online_as DEV TYPE: bind DEV with policy offline, then unplug and online TYPE
+online_as() {
+	fresh_bind "$1" offline || { why "bind $1 failed"; return 1; }
+	write_expect "$DAXBUS/devices/$1/state" unplugged OK &&
+		write_expect "$DAXBUS/devices/$1/state" "$2" OK
+}
+
+# ---- all-or-nothing unplug: a pinned page makes offlining really fail ----
+
+# unplug_pinned WHICH: pin a kernel page in the first or last block of a
+# two-range online_kernel device; unplugged must fail and change nothing.
+unplug_pinned() {
+	two_ranges || return 1
+	online_as dax0.0 online_kernel || return 1
+	_blocks=$(blocks_of dax0.0)
+	if [ "$1" = first ]; then
+		_b=$(echo "$_blocks" | head -n1)
+	else
+		_b=$(echo "$_blocks" | tail -n1)
+	fi
+	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$_b")" ||
+		{ why "helper could not pin a page in memory$_b"; return 1; }
+	_mem=$(memtotal_kb)
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged EBUSY
+	_rc=$?
+	rmmod $HELPER
+	[ $_rc = 0 ] || return 1
+	state_is dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
+		drift_is dax0.0 0 || return 1
+	[ "$(memtotal_kb)" = "$_mem" ] || { why "MemTotal changed"; return 1; }
+	dmesg | grep -q "dax0.0: unplug: offlining memory$_b failed" ||
+		{ why "no log line naming memory$_b"; return 1; }
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
+		blocks_are dax0.0 absent
+}
+check "unplug fails at the first block (pinned page): EBUSY, all blocks back online in Normal" unplug_pinned first
+check "unplug fails at the last block of the last range: EBUSY, all blocks back online in Normal" unplug_pinned last
+
+# ---- a signal ends an unplug stuck on an unmovable page ----
+
+unplug_signal() {
+	dax_single dax0.0
+	online_as dax0.0 online_movable || return 1
+	_b=$(blocks_of dax0.0 | sed -n 5p)
+	modprobe $HELPER mode=pin_movable nid="$(dnode dax0.0)" pfn="$(first_pfn "$_b")" ||
+		{ why "helper could not pin a movable page in memory$_b"; return 1; }
+	sysfs-write -i "$DAXBUS/devices/dax0.0/state" unplugged >/tmp/intr.out &
+	_pid=$!
+	sleep 2
+	if ! kill -0 $_pid 2>/dev/null; then
+		rmmod $HELPER
+		why "unplug was not stuck: $(cat /tmp/intr.out)"
+		return 1
+	fi
+	kill -USR1 $_pid
+	wait $_pid
+	rmmod $HELPER
+	expect_eq "interrupted unplug" "$(cat /tmp/intr.out)" EINTR || return 1
+	state_is dax0.0 online_movable && blocks_are dax0.0 online Movable &&
+		drift_is dax0.0 0
+}
+check "unplug stuck on an unmovable page, signalled: EINTR, all blocks back online in Movable" unplug_signal
+
+# ---- online is all or nothing ----
+
+online_vetoed() {
+	dax_single dax0.0
+	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK || return 1
+	_mem=$(memtotal_kb)
+	_b=$(blocks_of dax0.0 | sed -n 9p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$_b")" || { why "helper load failed"; return 1; }
+	write_expect "$DAXBUS/devices/dax0.0/state" online_movable EIO
+	_rc=$?
+	rmmod $HELPER
+	[ $_rc = 0 ] || return 1
+	state_is dax0.0 unplugged && blocks_are dax0.0 absent || return 1
+	[ -z "$(iomem_of dax0.0)" ] || { why "iomem still has: $(iomem_of dax0.0)"; return 1; }
+	[ "$(memtotal_kb)" = "$_mem" ] || { why "MemTotal $(memtotal_kb), was $_mem"; return 1; }
+	write_expect "$DAXBUS/devices/dax0.0/state" online_movable OK &&
+		blocks_are dax0.0 online Movable
+}
+check "online fails at a middle block (vetoed): error returned, back to unplugged, nothing left" online_vetoed
+
+probe_vetoed() {
+	dax_single dax0.0
+	_b=$(blocks_of dax0.0 | sed -n 3p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$_b")" || { why "helper load failed"; return 1; }
+	fresh_bind dax0.0 online_movable
+	_rc=$?
+	rmmod $HELPER
+	[ $_rc = 0 ] || { why "bind failed"; return 1; }
+	state_is dax0.0 offline && blocks_are dax0.0 offline
+}
+check "probe with policy online_movable and a vetoed block: every block offline, state offline" probe_vetoed
+
+# ---- ownership of the blocks ----
+
+exclusive_refuses() {
+	dax_single dax0.0
+	online_as dax0.0 online_movable || return 1
+	_b=$(blocks_of dax0.0 | sed -n 2p)
+	write_expect "$MEMSYS/memory$_b/state" offline EBUSY &&
+		write_expect "$MEMSYS/memory$_b/online" 0 EBUSY &&
+		state_is dax0.0 online_movable && blocks_are dax0.0 online Movable || return 1
+	dmesg | grep -q "dax0.0: refused offline of memory$_b" || why "no log line for the refusal"
+}
+check "exclusive=Y: per-block offline (state and online files) refused with EBUSY and logged" exclusive_refuses
+
+shared_drift() {
+	dax_single dax0.0
+	online_as dax0.0 online_movable || return 1
+	echo N >$PARAM
+	_b=$(blocks_of dax0.0 | sed -n 4p)
+	write_expect "$MEMSYS/memory$_b/state" offline OK
+	_rc=$?
+	sleep 0.5
+	echo Y >$PARAM
+	[ $_rc = 0 ] || return 1
+	state_is dax0.0 online_movable && drift_is dax0.0 1 || return 1
+	dmesg | grep -q "dax0.0: memory blocks changed behind 'state'" || { why "no drift log line"; return 1; }
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
+		blocks_are dax0.0 absent && drift_is dax0.0 0
+}
+check "exclusive=N: a foreign offline is allowed, shown in drift and the log; unplugged still works" shared_drift
+
+# racer MODE: toggle one block's state from a second process during 8
+# transitions; each transition must be atomic and state true afterwards.
+racer() {
+	dax_single dax0.0
+	online_as dax0.0 online_movable || return 1
+	echo "$1" >$PARAM
+	_b=$(blocks_of dax0.0 | sed -n 7p)
+	(
+		while :; do
+			echo offline >"$MEMSYS/memory$_b/state"
+			echo online_movable >"$MEMSYS/memory$_b/state"
+		done 2>/dev/null
+	) &
+	_pid=$!
+	_bad=""
+	for _i in 1 2 3 4 5 6 7 8; do
+		for _s in unplugged online_movable; do
+			_r=$(sysfs-write "$DAXBUS/devices/dax0.0/state" $_s)
+			[ "$_r" = OK ] || _bad="$_bad $_s:$_r"
+		done
+	done
+	kill $_pid
+	wait $_pid 2>/dev/null
+	echo Y >$PARAM
+	[ -z "$_bad" ] || { why "transitions failed:$_bad"; return 1; }
+	state_is dax0.0 online_movable || return 1
+	if [ "$1" = Y ]; then
+		blocks_are dax0.0 online Movable && drift_is dax0.0 0
+	else
+		# the racer may have left its block offline: drift must say so
+		_off=$(block_states dax0.0 | grep -c ':offline$')
+		drift_is dax0.0 "$_off"
+	fi
+}
+check "racer on memoryN/state, exclusive=Y: 16 transitions succeed, blocks match state" racer Y
+check "racer on memoryN/state, exclusive=N: 16 transitions succeed, drift tells the truth" racer N
+
+uevent_sent() {
+	dax_single dax0.0
+	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
+	rm -f /tmp/uevents
+	uevent sh -c 'echo "$ACTION $DEVPATH $DAX_KMEM_STATE" >>/tmp/uevents' &
+	_pid=$!
+	sleep 0.3
+	set_state dax0.0 unplugged && set_state dax0.0 online_movable
+	sleep 0.5
+	kill $_pid
+	grep -q "^change .*/dax0.0 unplugged$" /tmp/uevents &&
+		grep -q "^change .*/dax0.0 online_movable$" /tmp/uevents ||
+		why "uevents seen: $(tr '\n' ';' </tmp/uevents 2>/dev/null)"
+}
+check "KOBJ_CHANGE uevent with DAX_KMEM_STATE after every state change" uevent_sent
+
+too_small() {
+	dax_single dax0.0
+	dax_resize dax0.0 $((1024 << 20))
+	_n=$(region_create dax0.0) || return 1
+	dax_resize "$_n" $((64 << 20)) || return 1
+	if dax_bind "$_n"; then
+		why "a 64 MiB device was bound"
+		return 1
+	fi
+	dmesg | grep -q "$_n: rejecting DAX region without any memory after alignment" ||
+		why "no log line for the refusal"
+}
+check "a device smaller than one memory block is refused with a clear message" too_small
+
+dax_single dax0.0
