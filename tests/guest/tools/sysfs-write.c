@@ -1,13 +1,16 @@
 /*
- * sysfs-write [-n] PATH STRING
+ * sysfs-write [-n] [-i] PATH STRING
  *
  * One open(O_WRONLY) and one write(2) of exactly STRING's bytes to PATH, so
  * tests see the errno a sysfs store returns. Escapes in STRING: \n, \t, \\.
  * By default STRING is written as given; -n appends a newline.
+ * -i: SIGUSR1 interrupts the write (a handler without SA_RESTART), so a
+ * test can signal a stuck write and see the errno it returns.
  * Prints "OK" (exit 0) or the errno name, e.g. "EBUSY" (exit 1). A short
  * write prints "SHORT n/len" (exit 1).
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,11 @@ static const char *errname(int e)
 	return NULL;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
 	int newline = 0, fd, i = 1;
@@ -42,12 +50,21 @@ int main(int argc, char **argv)
 	const char *s;
 	char *buf;
 
-	if (argc > 1 && strcmp(argv[1], "-n") == 0) {
-		newline = 1;
-		i++;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "-n") == 0) {
+			newline = 1;
+		} else if (strcmp(argv[i], "-i") == 0) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_usr1;
+			sigaction(SIGUSR1, &sa, NULL);
+		} else {
+			break;
+		}
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: sysfs-write [-n] PATH STRING\n");
+		fprintf(stderr, "usage: sysfs-write [-n] [-i] PATH STRING\n");
 		return 2;
 	}
 	s = argv[i + 1];
