@@ -13,29 +13,29 @@ dnode() { cat "$DAXBUS/devices/$1/target_node"; }
 
 # blocks_are DEV STATE ZONE: every block of DEV is STATE (and in ZONE if set)
 blocks_are() {
-	_s=$(block_summary "$1")
-	[ "$_s" = "$2" ] || { why "blocks of $1: $_s, want $2"; return 1; }
+	at_s=$(block_summary "$1")
+	[ "$at_s" = "$2" ] || { why "blocks of $1: $at_s, want $2"; return 1; }
 	[ -z "${3:-}" ] && return 0
-	_z=$(block_zones "$1")
-	[ "$_z" = "$3" ] || why "zones of $1: $_z, want $3"
+	at_z=$(block_zones "$1")
+	[ "$at_z" = "$3" ] || why "zones of $1: $at_z, want $3"
 }
 
 state_is() {
-	_g=$(dax_state "$1")
-	[ "$_g" = "$2" ] || why "state of $1: $_g, want $2"
+	at_g=$(dax_state "$1")
+	[ "$at_g" = "$2" ] || why "state of $1: $at_g, want $2"
 }
 
 drift_is() {
-	_g=$(cat "$DAXBUS/devices/$1/drift")
-	[ "$_g" = "$2" ] || why "drift of $1: $_g, want $2"
+	at_g=$(cat "$DAXBUS/devices/$1/drift")
+	[ "$at_g" = "$2" ] || why "drift of $1: $at_g, want $2"
 }
 
 # two_ranges: dax0.0 with two ranges (8 + 4 blocks) around dax0.1, unbound.
 two_ranges() {
 	dax_single dax0.0
 	dax_resize dax0.0 $((1024 << 20))
-	_n=$(region_create dax0.0) || return 1
-	dax_resize "$_n" $((512 << 20)) || return 1
+	at_n=$(region_create dax0.0) || return 1
+	dax_resize "$at_n" $((512 << 20)) || return 1
 	dax_resize dax0.0 $((1536 << 20)) || return 1
 	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"
 }
@@ -54,24 +54,24 @@ online_as() {
 unplug_pinned() {
 	two_ranges || return 1
 	online_as dax0.0 online_kernel || return 1
-	_blocks=$(blocks_of dax0.0)
+	at_blocks=$(blocks_of dax0.0)
 	if [ "$1" = first ]; then
-		_b=$(echo "$_blocks" | head -n1)
+		at_b=$(echo "$at_blocks" | head -n1)
 	else
-		_b=$(echo "$_blocks" | tail -n1)
+		at_b=$(echo "$at_blocks" | tail -n1)
 	fi
-	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$_b")" ||
-		{ why "helper could not pin a page in memory$_b"; return 1; }
-	_mem=$(memtotal_kb)
+	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$at_b")" ||
+		{ why "helper could not pin a page in memory$at_b"; return 1; }
+	at_mem=$(memtotal_kb)
 	write_expect "$DAXBUS/devices/dax0.0/state" unplugged EBUSY
-	_rc=$?
+	at_rc=$?
 	rmmod $HELPER
-	[ $_rc = 0 ] || return 1
+	[ $at_rc = 0 ] || return 1
 	state_is dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
 		drift_is dax0.0 0 || return 1
-	[ "$(memtotal_kb)" = "$_mem" ] || { why "MemTotal changed"; return 1; }
-	dmesg | grep -q "dax0.0: unplug: offlining memory$_b failed" ||
-		{ why "no log line naming memory$_b"; return 1; }
+	[ "$(memtotal_kb)" = "$at_mem" ] || { why "MemTotal changed"; return 1; }
+	dmesg | grep -q "dax0.0: unplug: offlining memory$at_b failed" ||
+		{ why "no log line naming memory$at_b"; return 1; }
 	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
 		blocks_are dax0.0 absent
 }
@@ -83,19 +83,19 @@ check "unplug fails at the last block of the last range: EBUSY, all blocks back 
 unplug_signal() {
 	dax_single dax0.0
 	online_as dax0.0 online_movable || return 1
-	_b=$(blocks_of dax0.0 | sed -n 5p)
-	modprobe $HELPER mode=pin_movable nid="$(dnode dax0.0)" pfn="$(first_pfn "$_b")" ||
-		{ why "helper could not pin a movable page in memory$_b"; return 1; }
+	at_b=$(blocks_of dax0.0 | sed -n 5p)
+	modprobe $HELPER mode=pin_movable nid="$(dnode dax0.0)" pfn="$(first_pfn "$at_b")" ||
+		{ why "helper could not pin a movable page in memory$at_b"; return 1; }
 	sysfs-write -i "$DAXBUS/devices/dax0.0/state" unplugged >/tmp/intr.out &
-	_pid=$!
+	at_pid=$!
 	sleep 2
-	if ! kill -0 $_pid 2>/dev/null; then
+	if ! kill -0 $at_pid 2>/dev/null; then
 		rmmod $HELPER
 		why "unplug was not stuck: $(cat /tmp/intr.out)"
 		return 1
 	fi
-	kill -USR1 $_pid
-	wait $_pid
+	kill -USR1 $at_pid
+	wait $at_pid
 	rmmod $HELPER
 	expect_eq "interrupted unplug" "$(cat /tmp/intr.out)" EINTR || return 1
 	state_is dax0.0 online_movable && blocks_are dax0.0 online Movable &&
@@ -109,16 +109,16 @@ online_vetoed() {
 	dax_single dax0.0
 	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
 	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK || return 1
-	_mem=$(memtotal_kb)
-	_b=$(blocks_of dax0.0 | sed -n 9p)
-	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$_b")" || { why "helper load failed"; return 1; }
+	at_mem=$(memtotal_kb)
+	at_b=$(blocks_of dax0.0 | sed -n 9p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" || { why "helper load failed"; return 1; }
 	write_expect "$DAXBUS/devices/dax0.0/state" online_movable EIO
-	_rc=$?
+	at_rc=$?
 	rmmod $HELPER
-	[ $_rc = 0 ] || return 1
+	[ $at_rc = 0 ] || return 1
 	state_is dax0.0 unplugged && blocks_are dax0.0 absent || return 1
 	[ -z "$(iomem_of dax0.0)" ] || { why "iomem still has: $(iomem_of dax0.0)"; return 1; }
-	[ "$(memtotal_kb)" = "$_mem" ] || { why "MemTotal $(memtotal_kb), was $_mem"; return 1; }
+	[ "$(memtotal_kb)" = "$at_mem" ] || { why "MemTotal $(memtotal_kb), was $at_mem"; return 1; }
 	write_expect "$DAXBUS/devices/dax0.0/state" online_movable OK &&
 		blocks_are dax0.0 online Movable
 }
@@ -126,12 +126,12 @@ check "online fails at a middle block (vetoed): error returned, back to unplugge
 
 probe_vetoed() {
 	dax_single dax0.0
-	_b=$(blocks_of dax0.0 | sed -n 3p)
-	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$_b")" || { why "helper load failed"; return 1; }
+	at_b=$(blocks_of dax0.0 | sed -n 3p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" || { why "helper load failed"; return 1; }
 	fresh_bind dax0.0 online_movable
-	_rc=$?
+	at_rc=$?
 	rmmod $HELPER
-	[ $_rc = 0 ] || { why "bind failed"; return 1; }
+	[ $at_rc = 0 ] || { why "bind failed"; return 1; }
 	state_is dax0.0 offline && blocks_are dax0.0 offline
 }
 check "probe with policy online_movable and a vetoed block: every block offline, state offline" probe_vetoed
@@ -141,11 +141,11 @@ check "probe with policy online_movable and a vetoed block: every block offline,
 exclusive_refuses() {
 	dax_single dax0.0
 	online_as dax0.0 online_movable || return 1
-	_b=$(blocks_of dax0.0 | sed -n 2p)
-	write_expect "$MEMSYS/memory$_b/state" offline EBUSY &&
-		write_expect "$MEMSYS/memory$_b/online" 0 EBUSY &&
+	at_b=$(blocks_of dax0.0 | sed -n 2p)
+	write_expect "$MEMSYS/memory$at_b/state" offline EBUSY &&
+		write_expect "$MEMSYS/memory$at_b/online" 0 EBUSY &&
 		state_is dax0.0 online_movable && blocks_are dax0.0 online Movable || return 1
-	dmesg | grep -q "dax0.0: refused offline of memory$_b" || why "no log line for the refusal"
+	dmesg | grep -q "dax0.0: refused offline of memory$at_b" || why "no log line for the refusal"
 }
 check "exclusive=Y: per-block offline (state and online files) refused with EBUSY and logged" exclusive_refuses
 
@@ -153,12 +153,12 @@ shared_drift() {
 	dax_single dax0.0
 	online_as dax0.0 online_movable || return 1
 	echo N >$PARAM
-	_b=$(blocks_of dax0.0 | sed -n 4p)
-	write_expect "$MEMSYS/memory$_b/state" offline OK
-	_rc=$?
+	at_b=$(blocks_of dax0.0 | sed -n 4p)
+	write_expect "$MEMSYS/memory$at_b/state" offline OK
+	at_rc=$?
 	sleep 0.5
 	echo Y >$PARAM
-	[ $_rc = 0 ] || return 1
+	[ $at_rc = 0 ] || return 1
 	state_is dax0.0 online_movable && drift_is dax0.0 1 || return 1
 	dmesg | grep -q "dax0.0: memory blocks changed behind 'state'" || { why "no drift log line"; return 1; }
 	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
@@ -172,32 +172,32 @@ racer() {
 	dax_single dax0.0
 	online_as dax0.0 online_movable || return 1
 	echo "$1" >$PARAM
-	_b=$(blocks_of dax0.0 | sed -n 7p)
+	at_b=$(blocks_of dax0.0 | sed -n 7p)
 	(
 		while :; do
-			echo offline >"$MEMSYS/memory$_b/state"
-			echo online_movable >"$MEMSYS/memory$_b/state"
+			echo offline >"$MEMSYS/memory$at_b/state"
+			echo online_movable >"$MEMSYS/memory$at_b/state"
 		done 2>/dev/null
 	) &
-	_pid=$!
-	_bad=""
-	for _i in 1 2 3 4 5 6 7 8; do
-		for _s in unplugged online_movable; do
-			_r=$(sysfs-write "$DAXBUS/devices/dax0.0/state" $_s)
-			[ "$_r" = OK ] || _bad="$_bad $_s:$_r"
+	at_pid=$!
+	at_bad=""
+	for at_i in 1 2 3 4 5 6 7 8; do
+		for at_s in unplugged online_movable; do
+			at_r=$(sysfs-write "$DAXBUS/devices/dax0.0/state" $at_s)
+			[ "$at_r" = OK ] || at_bad="$at_bad $at_s:$at_r"
 		done
 	done
-	kill $_pid
-	wait $_pid 2>/dev/null
+	kill $at_pid
+	wait $at_pid 2>/dev/null
 	echo Y >$PARAM
-	[ -z "$_bad" ] || { why "transitions failed:$_bad"; return 1; }
+	[ -z "$at_bad" ] || { why "transitions failed:$at_bad"; return 1; }
 	state_is dax0.0 online_movable || return 1
 	if [ "$1" = Y ]; then
 		blocks_are dax0.0 online Movable && drift_is dax0.0 0
 	else
 		# the racer may have left its block offline: drift must say so
-		_off=$(block_states dax0.0 | grep -c ':offline$')
-		drift_is dax0.0 "$_off"
+		at_off=$(block_states dax0.0 | grep -c ':offline$')
+		drift_is dax0.0 "$at_off"
 	fi
 }
 check "racer on memoryN/state, exclusive=Y: 16 transitions succeed, blocks match state" racer Y
@@ -208,11 +208,11 @@ uevent_sent() {
 	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
 	rm -f /tmp/uevents
 	uevent sh -c 'echo "$ACTION $DEVPATH $DAX_KMEM_STATE" >>/tmp/uevents' &
-	_pid=$!
+	at_pid=$!
 	sleep 0.3
 	set_state dax0.0 unplugged && set_state dax0.0 online_movable
 	sleep 0.5
-	kill $_pid
+	kill $at_pid
 	grep -q "^change .*/dax0.0 unplugged$" /tmp/uevents &&
 		grep -q "^change .*/dax0.0 online_movable$" /tmp/uevents ||
 		why "uevents seen: $(tr '\n' ';' </tmp/uevents 2>/dev/null)"
@@ -222,13 +222,13 @@ check "KOBJ_CHANGE uevent with DAX_KMEM_STATE after every state change" uevent_s
 too_small() {
 	dax_single dax0.0
 	dax_resize dax0.0 $((1024 << 20))
-	_n=$(region_create dax0.0) || return 1
-	dax_resize "$_n" $((64 << 20)) || return 1
-	if dax_bind "$_n"; then
+	at_n=$(region_create dax0.0) || return 1
+	dax_resize "$at_n" $((64 << 20)) || return 1
+	if dax_bind "$at_n"; then
 		why "a 64 MiB device was bound"
 		return 1
 	fi
-	dmesg | grep -q "$_n: rejecting DAX region without any memory after alignment" ||
+	dmesg | grep -q "$at_n: rejecting DAX region without any memory after alignment" ||
 		why "no log line for the refusal"
 }
 check "a device smaller than one memory block is refused with a clear message" too_small
