@@ -34,7 +34,7 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 accel_args() {
 	local stamp out
 	if [ "${DKA_ACCEL:-auto}" = tcg ] || [ ! -w /dev/kvm ]; then
-		echo "-accel tcg -cpu max"
+		echo "-accel tcg${DKA_TCG_OPTS-,thread=single} -cpu max"
 		return
 	fi
 	stamp="$DKA_CACHE/kvm-probe-$(qemu-system-x86_64 --version | head -n1 | tr -dc 'a-zA-Z0-9.')-$KVER"
@@ -54,7 +54,7 @@ accel_args() {
 	if [ "$(cat "$stamp")" = kvm ]; then
 		echo "-accel kvm -cpu max"
 	else
-		echo "-accel tcg -cpu max"
+		echo "-accel tcg${DKA_TCG_OPTS-,thread=single} -cpu max"
 	fi
 }
 
