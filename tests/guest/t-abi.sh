@@ -387,9 +387,12 @@ abi_unbind() {
 	check "rebind-after-unbind-while-online-fails" rebind_after_leak_fails
 }
 
-abi_attr
-abi_probe
-abi_matrix
-abi_unplug
-abi_multirange
-abi_unbind
+# t-abi-bootpolicy.sh sources this file for its helpers only.
+if [ -z "${ABI_LIB_ONLY:-}" ]; then
+	abi_attr
+	abi_probe
+	abi_matrix
+	abi_unplug
+	abi_multirange
+	abi_unbind
+fi

@@ -1,0 +1,94 @@
+#!/bin/bash
+# build.sh NAME [SRCDIR]: build the module (and tests/helpers when present)
+# for kernel NAME inside a cached Debian build chroot that has the kernel's
+# headers packages unpacked at their real paths. SRCDIR defaults to the repo.
+# The .ko files land in $DKA_CACHE/build/KVER/.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+NAME=${1:?usage: build.sh NAME [SRCDIR]}
+SRC=${2:-$REPO_DIR}
+SRC=$(cd "$SRC" && pwd)
+is_root || die "build.sh needs root (chroot)"
+[ -f "$SRC/Makefile" ] || die "no Makefile in $SRC"
+
+"$HARNESS_DIR/fetch-kernel.sh" "$NAME" >&2
+# shellcheck disable=SC1090
+. "$DKA_CACHE/kernels/$NAME.env"
+
+CHROOT=$("$HARNESS_DIR/chroot.sh" "$CHROOT_SUITE")
+KDIR=/usr/src/linux-headers-$KVER
+OUT="$DKA_CACHE/build/$KVER"
+
+exec 9>"$CHROOT.lock"
+flock 9
+
+# headers, -common and linux-kbuild-X at their real paths inside the chroot
+if [ ! -e "$CHROOT/.headers-$KVER" ]; then
+	for d in $HDR_DEBS; do
+		log "unpacking $(basename "$d") into the $CHROOT_SUITE chroot"
+		# keep the chroot's merged-/usr symlinks (/lib -> usr/lib)
+		dpkg-deb --fsys-tarfile "$d" | tar -C "$CHROOT" -x --keep-directory-symlink ||
+			die "unpacking $d failed"
+	done
+	[ -e "$CHROOT$KDIR/Makefile" ] || die "headers unpacked but $KDIR/Makefile missing"
+	touch "$CHROOT/.headers-$KVER"
+fi
+
+# The compiler the kernel was built with, if the chroot has it; else the
+# chroot's own gcc (5.10's headers name gcc-10, which bookworm lacks).
+MAKE_ARGS=("KDIR=$KDIR")
+cfg="$CHROOT$KDIR/.config"
+cc=""
+if [ -f "$cfg" ]; then
+	cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$cfg")
+fi
+if [ -n "$cc" ] && ! chroot "$CHROOT" sh -c "command -v $cc" >/dev/null 2>&1; then
+	fallback=$(chroot "$CHROOT" sh -c 'ls /usr/bin/gcc-[0-9]* 2>/dev/null' | sort -V | tail -n1)
+	fallback=$(basename "${fallback:-gcc}")
+	log "compiler $cc (from the kernel config) is not in the chroot: using $fallback"
+	MAKE_ARGS+=("CC=$fallback")
+fi
+
+# Copy the source tree (tracked and untracked files, without .git).
+BDIR="/build/$KVER"
+rm -rf "${CHROOT:?}$BDIR"
+mkdir -p "$CHROOT$BDIR/src"
+if git -C "$SRC" rev-parse --show-toplevel >/dev/null 2>&1 &&
+	[ "$(git -C "$SRC" rev-parse --show-toplevel)" = "$SRC" ]; then
+	(cd "$SRC" && git ls-files -co --exclude-standard -z |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf -) | tar -C "$CHROOT$BDIR/src" -xf -
+else
+	tar -C "$SRC" --exclude=.git -cf - . | tar -C "$CHROOT$BDIR/src" -xf -
+fi
+
+mounted=0
+cleanup() {
+	if [ $mounted = 1 ]; then umount "$CHROOT/proc" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+if ! mountpoint -q "$CHROOT/proc"; then
+	mount -t proc proc "$CHROOT/proc"
+	mounted=1
+fi
+
+JOBS=$(nproc)
+log "building $SRC for $KVER (${MAKE_ARGS[*]})"
+chroot "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+	make -C "$BDIR/src" -j"$JOBS" "${MAKE_ARGS[@]}" >&2 ||
+	die "build of $SRC for $KVER failed"
+if [ -f "$CHROOT$BDIR/src/tests/helpers/Makefile" ]; then
+	log "building tests/helpers for $KVER"
+	chroot "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+		make -C "$BDIR/src/tests/helpers" -j"$JOBS" "${MAKE_ARGS[@]}" >&2 ||
+		die "build of tests/helpers for $KVER failed"
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+find "$CHROOT$BDIR/src" -name '*.ko' -exec cp {} "$OUT/" \;
+n=$(find "$OUT" -name '*.ko' | wc -l)
+[ "$n" -gt 0 ] || die "the build produced no .ko"
+log "built $n module(s) for $KVER into $OUT: $(cd "$OUT" && echo *.ko)"
+echo "$OUT"
