@@ -510,9 +510,19 @@ int dka_default_online_type(struct dka_dev *d)
 	unsigned int i;
 	int type, rc = -ENODEV;
 
-	for (i = 0; i < d->nr_blocks && !root; i++)
-		if (d->blocks[i].dev)
-			root = d->blocks[i].dev->parent;
+	/*
+	 * Memory blocks have no dev->parent; their kobject sits below the
+	 * memory subsystem's root device (/sys/devices/system/memory).
+	 */
+	for (i = 0; i < d->nr_blocks && !root; i++) {
+		struct kobject *parent;
+
+		if (!d->blocks[i].dev)
+			continue;
+		parent = d->blocks[i].dev->kobj.parent;
+		if (parent && parent->kset == d->dev->kobj.kset)
+			root = kobj_to_dev(parent);
+	}
 	if (!root)
 		return -ENODEV;
 	attr = dka_find_attr(root, "auto_online_blocks");
