@@ -23,6 +23,7 @@ info() { echo "@@DKA-INFO $*"; }
 
 # check NAME CMD...: run CMD; pass if it succeeds, else fail with $DKA_WHY.
 check() {
+	local _n
 	_n=$1
 	shift
 	DKA_WHY=""
@@ -43,6 +44,7 @@ memtotal_kb() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
 dax_path() { echo "$DAXBUS/devices/$1"; }
 
 dax_driver() {
+	local _l
 	_l=$(readlink "$DAXBUS/devices/$1/driver" 2>/dev/null) || return 0
 	basename "$_l"
 }
@@ -61,6 +63,7 @@ dax_region() { echo "$(dirname "$(readlink -f "$DAXBUS/devices/$1")")/dax_region
 
 # dax_ranges DEV: "start end" (decimal, end inclusive) for each range.
 dax_ranges() {
+	local _d _m _s
 	_d=$DAXBUS/devices/$1
 	if ls -d "$_d"/mapping[0-9]* >/dev/null 2>&1; then
 		for _m in "$_d"/mapping[0-9]*; do
@@ -76,6 +79,7 @@ dax_ranges() {
 # blocks_of DEV: memory block numbers covered by the device (each range
 # aligned inward to the memory block size, as kmem does).
 blocks_of() {
+	local _b _e _first _last _s
 	dax_ranges "$1" | while read -r _s _e; do
 		_first=$(((_s + BLOCK_SIZE - 1) / BLOCK_SIZE))
 		_last=$(((_e + 1) / BLOCK_SIZE - 1))
@@ -89,6 +93,7 @@ blocks_of() {
 
 # block_states DEV: one "N:state" per block ("N:absent" if not present).
 block_states() {
+	local _b
 	for _b in $(blocks_of "$1"); do
 		if [ -e "$MEMSYS/memory$_b/state" ]; then
 			echo "$_b:$(cat "$MEMSYS/memory$_b/state")"
@@ -106,6 +111,7 @@ block_summary() {
 
 # block_zones DEV: distinct valid_zones of the device's online blocks.
 block_zones() {
+	local _b
 	for _b in $(blocks_of "$1"); do
 		[ "$(cat "$MEMSYS/memory$_b/state" 2>/dev/null)" = online ] || continue
 		cat "$MEMSYS/memory$_b/valid_zones"
@@ -119,6 +125,7 @@ nblocks_of() { blocks_of "$1" | wc -l; }
 # (The dax bus reserves device ranges inside the region, not in iomem; an
 # enclosing "Soft Reserved"/hmem entry is skipped.)
 iomem_of() {
+	local _a _e _line _name _r _s _z
 	dax_ranges "$1" | while read -r _s _e; do
 		sed 's/^ *//' /proc/iomem | while IFS= read -r _line; do
 			_r=${_line%% : *}
@@ -140,6 +147,7 @@ iomem_ram_count() { iomem_of "$1" | grep -c 'System RAM' || true; }
 # write_expect PATH STRING EXPECTED [nl]: one write(2) of STRING (plus a
 # newline if the 4th argument is "nl"); EXPECTED is OK or an errno name.
 write_expect() {
+	local _got
 	if [ "${4:-}" = nl ]; then
 		_got=$(sysfs-write -n "$1" "$2")
 	else
@@ -158,6 +166,7 @@ set_policy() { echo "$1" >$MEMSYS/auto_online_blocks; }
 
 # dax_unbind DEV: plain unbind from whatever driver holds it (no offlining).
 dax_unbind() {
+	local _drv
 	_drv=$(dax_driver "$1")
 	[ -n "$_drv" ] || return 0
 	echo "$1" >"$DAXBUS/drivers/$_drv/unbind"
@@ -166,6 +175,7 @@ dax_unbind() {
 # dax_release DEV: unbind without leaking memory: unplug through `state` when
 # there is one, else offline the blocks one by one (legacy flow), then unbind.
 dax_release() {
+	local _b _drv
 	_drv=$(dax_driver "$1")
 	[ -n "$_drv" ] || return 0
 	if [ -e "$DAXBUS/devices/$1/state" ]; then
@@ -182,6 +192,7 @@ dax_release() {
 # dax_bind DEV [DRV]: bind DEV to DRV (default $DRV), releasing it first from
 # any other driver. Returns non-zero if it is not bound to DRV afterwards.
 dax_bind() {
+	local _to
 	_to=${2:-$DRV}
 	[ "$(dax_driver "$1")" = "$_to" ] && return 0
 	dax_release "$1"
@@ -194,6 +205,7 @@ dax_bind() {
 # fresh_bind DEV POLICY: bind DEV to $DRV from unbound, with the kernel's
 # auto_online_blocks set to POLICY during the probe (restored afterwards).
 fresh_bind() {
+	local _old _rc
 	dax_release "$1"
 	_old=$(policy)
 	set_policy "$2"
@@ -212,12 +224,14 @@ dax_resize() { echo "$2" >"$DAXBUS/devices/$1/size"; }
 
 # region_create DEV0: create a new (empty) device in DEV0's region; prints it.
 region_create() {
+	local _reg
 	_reg=$(dax_region "$1")
 	echo 1 >"$_reg/create" || return 1
 	cat "$_reg/seed"
 }
 
 region_delete() {
+	local _reg
 	_reg=$(dax_region "$1")
 	dax_release "$1"
 	dax_resize "$1" 0
@@ -227,6 +241,7 @@ region_delete() {
 # dax_single DEV: put DEV back to one range covering the whole region, with
 # every other device of the region deleted; DEV is left unbound.
 dax_single() {
+	local _o _rdir _reg
 	_reg=$(dax_region "$1")
 	_rdir=$(dirname "$_reg")
 	dax_release "$1"

@@ -6,6 +6,7 @@ ABI_LIB_ONLY=1
 ABI_LIB_ONLY=
 
 cmdline_policy() {
+	local _w _want
 	_want=""
 	for _w in $(cat /proc/cmdline); do
 		case "$_w" in memhp_default_state=*) _want=${_w#memhp_default_state=} ;; esac

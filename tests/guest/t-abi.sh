@@ -18,6 +18,7 @@ bound() { [ "$(dax_driver "$1")" = "$DRV" ]; }
 
 # blocks_match DEV STATE: the blocks agree with the device state.
 blocks_match() {
+	local _sum
 	_sum=$(block_summary "$1")
 	case "$2" in
 	unplugged) expect_eq "blocks of $1 in state $2" "$_sum" absent ;;
@@ -29,6 +30,7 @@ blocks_match() {
 
 # zones_match DEV STATE: online blocks sit in the zone the state asks for.
 zones_match() {
+	local _z
 	_z=$(block_zones "$1")
 	case "$2" in
 	online_movable) expect_eq "valid_zones of $1 in $2" "$_z" Movable ;;
@@ -44,6 +46,7 @@ zones_match() {
 
 # well_formed: state reads one known word and a newline.
 state_well_formed() {
+	local _raw _word
 	_raw=$(
 		cat "$STATE"
 		echo x
@@ -63,6 +66,7 @@ x") ;;
 
 # goto_state STATE: bring $DEV (bound to $DRV) into STATE by the shortest way.
 goto_state() {
+	local _want
 	_want=$1
 	if bound $DEV && [ "$(dax_state $DEV)" = "$_want" ]; then return 0; fi
 	case "$_want" in
@@ -78,6 +82,7 @@ goto_state() {
 
 # expected RESULT and STATE-AFTER of writing TARGET (+nl?) in state FROM
 expect_write() {
+	local _from _nl _to
 	_from=$1 _to=$2 _nl=$3
 	EXP_AFTER=$_from
 	case "$_to" in
@@ -125,6 +130,7 @@ abi_attr() {
 # ---- probe follows auto_online_blocks -------------------------------------
 
 probe_with_policy() {
+	local _after _before _p _want
 	_p=$1
 	_want=$_p
 	_before=$(memtotal_kb)
@@ -144,6 +150,7 @@ probe_with_policy() {
 }
 
 abi_probe() {
+	local _p
 	abi_reset
 	for _p in offline online online_movable online_kernel; do
 		check "probe-with-auto_online_blocks-$_p-reads-$_p" probe_with_policy "$_p"
@@ -157,6 +164,7 @@ abi_probe() {
 # ---- every write from every state ------------------------------------------
 
 matrix_cell() {
+	local _from _nl _to
 	_from=$1 _to=$2 _nl=$3
 	goto_state "$_from" || why "setup: cannot reach $_from (state $(dax_state $DEV))" || return 1
 	expect_write "$_from" "$_to" "$_nl"
@@ -167,6 +175,7 @@ matrix_cell() {
 }
 
 abi_matrix() {
+	local _from _nl _to
 	abi_reset
 	for _from in $ALL_STATES; do
 		for _to in $TARGETS ""; do
@@ -181,6 +190,7 @@ abi_matrix() {
 # ---- unplugged really removes; onlining uses the zone asked for -------------
 
 unplug_from() {
+	local _b _before _from _io
 	_from=$1
 	dax_release $DEV
 	_before=$(memtotal_kb)
@@ -196,6 +206,7 @@ unplug_from() {
 }
 
 online_from_unplugged() {
+	local _before _t
 	_t=$1
 	goto_state unplugged || why "setup: cannot reach unplugged" || return 1
 	_before=$(memtotal_kb)
@@ -210,6 +221,7 @@ online_from_unplugged() {
 }
 
 abi_unplug() {
+	local _s _t
 	abi_reset
 	for _s in offline online online_kernel online_movable; do
 		check "unplug-from-$_s-removes-blocks-iomem-memtotal" unplug_from "$_s"
@@ -224,6 +236,7 @@ abi_unplug() {
 }
 
 cycles() {
+	local _i _t
 	for _i in 1 2 3; do
 		for _t in online_movable online_kernel online; do
 			goto_state unplugged || why "round $_i: cannot unplug" || return 1
@@ -239,6 +252,7 @@ cycles() {
 # make_multirange: dax0.0 = [1 GiB][dax0.1: 256 MiB][dax0.0: 768 MiB]
 MR_OTHER=""
 make_multirange() {
+	local _n _total
 	abi_reset
 	dax_release $DEV
 	_total=$(cat "$(dax_region $DEV)/size")
@@ -264,6 +278,7 @@ mr_bind_offline() {
 }
 
 mr_transition() {
+	local _before _t
 	_t=$1
 	_before=$(memtotal_kb)
 	goto_state unplugged || why "cannot unplug" || return 1
@@ -287,6 +302,7 @@ mr_restore() {
 }
 
 abi_multirange() {
+	local _t
 	if ! check "multirange-build-two-range-device" make_multirange; then :; fi
 	if [ "$(dax_ranges $DEV | wc -l)" -ge 2 ]; then
 		check "multirange-probe-offline-all-blocks" mr_bind_offline
@@ -317,6 +333,7 @@ rebind_works() {
 }
 
 unbind_offline() {
+	local _before
 	_before=$(memtotal_kb)
 	goto_state offline || why "setup" || return 1
 	dax_unbind $DEV || why "unbind failed" || return 1
@@ -352,6 +369,7 @@ rebind_after_leak_fails() {
 }
 
 rmmod_in() {
+	local _s
 	_s=$1
 	goto_state "$_s" || why "setup" || return 1
 	rmmod "$DRV_MODULE" || why "rmmod $DRV_MODULE failed" || return 1
@@ -363,6 +381,7 @@ rmmod_in() {
 }
 
 reload_module() {
+	local _old
 	_old=$(policy)
 	set_policy offline # kmem on 6.12+ binds hmem devices by itself at load
 	modprobe "$DRV_MODULE" || { set_policy "$_old"; why "modprobe failed"; return 1; }
@@ -371,6 +390,7 @@ reload_module() {
 }
 
 abi_unbind() {
+	local _s
 	abi_reset
 	check "unbind-while-unplugged-is-clean" unbind_unplugged
 	check "rebind-after-unbind-while-unplugged" rebind_works
