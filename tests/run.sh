@@ -14,6 +14,7 @@
 # kernels), DKA_TIMEOUT (per boot, seconds).
 set -euo pipefail
 . "$(dirname "$0")/harness/common.sh"
+# shellcheck source=harness/kernels.sh
 . "$HARNESS_DIR/kernels.sh"
 
 KERNELS=()
@@ -77,7 +78,7 @@ boot_and_parse() {
 	bad=$(tr -d '\r' <"$log" | grep -aE '^@@DKA-DMESG|Kernel panic|Oops:|BUG:|WARNING:|Call Trace' |
 		head -n 5 || true)
 	harness_check "$name" "vm-kernel-log-clean[$tests]" \
-		"$([ -z "$bad" ] && echo ok || echo "$(echo "$bad" | head -n1)")"
+		"$([ -z "$bad" ] && echo ok || echo "$bad" | head -n1)"
 	if [ "$nres" = 0 ] && [ -n "$tests" ] && [ "$tests" != none ]; then
 		harness_check "$name" "vm-tests-ran[$tests]" "no result lines"
 	fi
@@ -133,7 +134,8 @@ for name in "${KERNELS[@]}"; do
 	echo "[$name] $kver $DRIVER: $K_PASS passed, $K_FAIL failed" \
 		"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s, boot+tests ${boots}s)"
 	if [ "$K_FAIL" -gt 0 ]; then
-		BAD_LOGS+=($logs "$klog")
+		read -r -a _l <<<"$logs"
+		BAD_LOGS+=("${_l[@]}" "$klog")
 	fi
 	TOTAL_PASS=$((TOTAL_PASS + K_PASS))
 	TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL))

@@ -132,7 +132,7 @@ iomem_of() {
 			_name=${_line#* : }
 			_a=$((0x${_r%-*}))
 			_z=$((0x${_r#*-}))
-			[ $_a -ge $_s ] && [ $_z -le $_e ] || continue
+			if [ "$_a" -lt "$_s" ] || [ "$_z" -gt "$_e" ]; then continue; fi
 			case "$_name" in "Soft Reserved" | hmem*) continue ;; esac
 			echo "$_line"
 		done

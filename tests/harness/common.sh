@@ -6,6 +6,7 @@ DKA_CACHE=${DKA_CACHE:-/var/cache/dax-kmem-atomic}
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TESTS_DIR=$(dirname "$HARNESS_DIR")
 REPO_DIR=$(dirname "$TESTS_DIR")
+export HARNESS_DIR TESTS_DIR REPO_DIR
 export DKA_CACHE
 
 log() { printf '[dka %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

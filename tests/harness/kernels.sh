@@ -30,19 +30,19 @@ declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
 
 K_SUITES[5.10]="bullseye bullseye-security"
 K_RESOLVE[5.10]="fixed:5.10.0-32-amd64"
-K_LAYOUT[5.10]=classic
+K_LAYOUT[5.10]="classic"
 K_KBUILD[5.10]="linux-kbuild-5.10"
 K_CHROOT[5.10]=bookworm
 
 K_SUITES[6.1]="bookworm bookworm-security"
 K_RESOLVE[6.1]="meta:linux-image-amd64"
-K_LAYOUT[6.1]=classic
+K_LAYOUT[6.1]="classic"
 K_KBUILD[6.1]="linux-kbuild-6.1"
 K_CHROOT[6.1]=bookworm
 
 K_SUITES[7.3]="trixie-backports"
 K_RESOLVE[7.3]="glob:linux-binary-unsigned-7.3."
-K_LAYOUT[7.3]=split
+K_LAYOUT[7.3]="split"
 K_KBUILD[7.3]="linux-kbuild-{KBASE}"
 K_CHROOT[7.3]=trixie
 }
