@@ -220,6 +220,15 @@ static int dka_range_blocks_get(struct dka_dev *d, struct dka_range *r)
 	return 0;
 }
 
+/* Drop our references to every block (the device is going away). */
+void dka_blocks_put_all(struct dka_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_ranges; i++)
+		dka_range_blocks_put(d, &d->ranges[i]);
+}
+
 /* Remove one added range whose blocks are all offline, then drop our claim. */
 static int dka_range_remove(struct dka_dev *d, unsigned int idx, char *page)
 {

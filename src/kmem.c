@@ -453,6 +453,7 @@ void dka_remove(struct dev_dax *dev_dax)
 		dka_any_hotremove_failed = true;
 		dev_err(&dev_dax->dev, "memory left online stays in use until reboot; this device cannot be bound again before that\n");
 		/* The memory group and tier stay with the memory; d->res_name too. */
+		dka_blocks_put_all(d);
 		dka_dev_free(d);
 	} else {
 		dka_node_tier_clear(d->nid);

@@ -38,9 +38,16 @@ int dka_node_tier_init(int nid)
 	return 0;
 }
 
+/*
+ * Deliberately a no-op here: 6.1's clear_node_memory_type() drops a
+ * reference on the type it is given even when the node holds none to it
+ * (a node whose type was kmem's, cleared by kmem before us), which would
+ * free our type under us.  The node keeps the slow-memory type we gave
+ * it, with its own reference, until reboot: the right tier for the memory
+ * that was there, and harmless to kmem, which uses the same distance.
+ */
 void dka_node_tier_clear(int nid)
 {
-	clear_node_memory_type(nid, dka_mem_type);
 }
 #else /* no memory tiers (5.10) */
 int dka_mm_init(void)
