@@ -138,7 +138,10 @@ download() {
 }
 
 ENV_FILE="$DKA_CACHE/kernels/$NAME.env"
-if [ -s "$ENV_FILE" ] && [ "${DKA_REFRESH:-0}" != 1 ]; then
+# Reuse a resolution younger than DKA_APT_MAX_AGE days (a kernel like "6.1"
+# follows bookworm's current ABI; DKA_REFRESH=1 forces a new look).
+if [ -s "$ENV_FILE" ] && [ "${DKA_REFRESH:-0}" != 1 ] &&
+	[ -z "$(find "$ENV_FILE" -mtime +"${DKA_APT_MAX_AGE:-7}" 2>/dev/null)" ]; then
 	# shellcheck disable=SC1090
 	. "$ENV_FILE"
 	if [ -s "${VMLINUZ:-/nonexistent}" ] && [ -s "$MODDIR/modules.dep" ]; then
