@@ -38,7 +38,7 @@ clean:
 	      src/*.o src/.*.cmd src/compat/*.o src/compat/.*.cmd
 
 check:
-	tests/run.sh --all
+	tests/check.sh
 
 demo:
 	tests/demo.sh
