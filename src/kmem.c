@@ -71,7 +71,7 @@ static int dka_parse_state(const char *buf)
 static void dka_notify_state(struct dka_dev *d, int state)
 {
 	char env[48];
-	char *envp[] = { env, NULL };
+	char *envp[2] = { env };
 
 	snprintf(env, sizeof(env), "DAX_KMEM_STATE=%s", dka_state_name(state));
 	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
@@ -224,7 +224,7 @@ static void dka_drift_work(struct work_struct *work)
 {
 	struct dka_dev *d = container_of(work, struct dka_dev, drift_work);
 	char env[32];
-	char *envp[] = { env, NULL };
+	char *envp[2] = { env };
 	unsigned int n;
 
 	mutex_lock(&d->lock);
