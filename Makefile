@@ -5,7 +5,8 @@
 #   make                      build for the running kernel
 #   make KDIR=<headers dir>   build for another kernel
 #   make clean
-#   make check                the whole test suite in QEMU (see README.md)
+#   make check                lint + the whole test suite in QEMU (see README.md)
+#   make lint                 checkpatch --strict, W=1 and sparse builds
 #
 # The build runs in two steps: scripts/probe.sh compiles the feature probes
 # in probes/ against KDIR and writes generated/dka_config.h, then kbuild
@@ -43,4 +44,7 @@ check:
 demo:
 	tests/demo.sh
 
-.PHONY: all modules clean check demo FORCE
+lint:
+	tests/lint.sh
+
+.PHONY: all modules clean check demo lint FORCE

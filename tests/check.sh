@@ -1,5 +1,5 @@
 #!/bin/bash
-# make check: every suite on every supported kernel, each suite in its own
+# make check: the lint gates (tests/lint.sh), then every suite on every supported kernel, each suite in its own
 # boot (a suite may leave memory leaked by design, e.g. unbind while online),
 # plus the ABI suite against Linux 7.3's in-kernel kmem (the oracle).
 # Prints each run's results and a closing "N passed, N failed" over all.
@@ -14,15 +14,20 @@ done
 RUNS+=("--kernel 7.3 --driver kmem --tests abi")
 
 pass=0 fail=0 t0=$(date +%s)
-for r in "${RUNS[@]}"; do
-	echo "=== tests/run.sh $r"
-	# shellcheck disable=SC2086
-	out=$(tests/run.sh $r 2>&1 | tee /dev/stderr | tail -n 1)
+for r in lint "${RUNS[@]}"; do
+	if [ "$r" = lint ]; then
+		cmd=(tests/lint.sh)
+	else
+		# shellcheck disable=SC2206
+		cmd=(tests/run.sh $r)
+	fi
+	echo "=== ${cmd[*]}"
+	out=$("${cmd[@]}" 2>&1 | tee /dev/stderr | tail -n 1)
 	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		pass=$((pass + BASH_REMATCH[1]))
 		fail=$((fail + BASH_REMATCH[2]))
 	else
-		echo "FAIL - tests/run.sh $r: did not finish ($out)"
+		echo "FAIL - ${cmd[*]}: did not finish ($out)"
 		fail=$((fail + 1))
 	fi
 done 2>&1

@@ -50,6 +50,17 @@ if [ -n "$cc" ] && ! chroot "$CHROOT" sh -c "command -v $cc" >/dev/null 2>&1; th
 	MAKE_ARGS+=("CC=$fallback")
 fi
 
+# Extra make arguments, e.g. DKA_MAKE_EXTRA="W=1 C=2" from tests/lint.sh.
+if [ -n "${DKA_MAKE_EXTRA:-}" ]; then
+	read -r -a extra <<<"$DKA_MAKE_EXTRA"
+	MAKE_ARGS+=("${extra[@]}")
+	if [[ " $DKA_MAKE_EXTRA " == *" C="* ]] && ! chroot "$CHROOT" sh -c 'command -v sparse' >/dev/null; then
+		log "installing sparse into the $CHROOT_SUITE chroot"
+		chroot "$CHROOT" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sparse' >&2 ||
+			die "could not install sparse into the chroot"
+	fi
+fi
+
 # Copy the source tree (tracked and untracked files, without .git).
 BDIR="/build/$KVER"
 rm -rf "${CHROOT:?}$BDIR"

@@ -1,0 +1,74 @@
+#!/bin/bash
+# make lint: the kernel-quality gates on the module sources:
+#  - checkpatch.pl --strict (from Debian's linux-source-6.1 package, fetched
+#    into the cache once), clean with no exceptions;
+#  - a W=1 build (extra warnings, kernel-doc) with sparse (C=2) for every
+#    supported kernel, clean for our files.
+# Prints one result line per gate and a closing "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/harness/common.sh"
+cd "$REPO_DIR"
+
+KERNELS=(${DKA_LINT_KERNELS:-5.10 6.1})
+pass=0 fail=0
+result() {
+	if [ "$2" = ok ]; then
+		echo "ok - $1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL - $1: $2"
+		fail=$((fail + 1))
+	fi
+}
+
+SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c tests/helpers/dka_test_helper.c)
+
+# checkpatch.pl and its data files, from the linux-source-6.1 package
+CP_DIR="$DKA_CACHE/checkpatch"
+if [ ! -x "$CP_DIR/scripts/checkpatch.pl" ]; then
+	need_cmd perl perl
+	need_cmd xz xz-utils
+	mkdir -p "$DKA_CACHE/debs" "$CP_DIR"
+	deb=$(ls "$DKA_CACHE"/debs/linux-source-6.1_*.deb 2>/dev/null | tail -n1)
+	if [ -z "$deb" ]; then
+		(cd "$DKA_CACHE/debs" && apt-get download linux-source-6.1 >&2) ||
+			die "apt-get download linux-source-6.1 failed (run apt-get update?)"
+		deb=$(ls "$DKA_CACHE"/debs/linux-source-6.1_*.deb | tail -n1)
+	fi
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-6.1.tar.xz' |
+		tar -xJ -C "$CP_DIR" --strip-components=1 --wildcards \
+			'linux-source-6.1/scripts/checkpatch.pl' 'linux-source-6.1/scripts/spelling.txt' \
+			'linux-source-6.1/scripts/const_structs.checkpatch' ||
+		die "could not extract checkpatch.pl from $deb"
+fi
+out=$("$CP_DIR/scripts/checkpatch.pl" --no-tree --strict --terse --show-types -f "${SOURCES[@]}" 2>&1 |
+	grep -v '^total: 0 errors, 0 warnings, 0 checks' | grep -v '^$')
+rm -f .checkpatch-camelcase.*
+if [ -z "$out" ]; then
+	result "checkpatch --strict: ${#SOURCES[@]} files clean" ok
+else
+	echo "$out"
+	result "checkpatch --strict" "$(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') findings"
+fi
+
+for k in "${KERNELS[@]}"; do
+	log=$(mktemp)
+	if DKA_MAKE_EXTRA="W=1 C=2" "$HARNESS_DIR/build.sh" "$k" >"$log" 2>&1; then
+		# our own files only: kernel headers have W=1 noise of their own
+		warn=$(grep -E '^/build/[^ ]*/src/[^ ]*: (warning|error)' "$log" | sort -u)
+		if ! grep -q '^  CHECK   .*/src/kmem.c' "$log"; then
+			result "$k: W=1 + sparse build" "sparse did not run"
+		elif [ -z "$warn" ]; then
+			result "$k: W=1 + sparse build clean" ok
+		else
+			echo "$warn"
+			result "$k: W=1 + sparse build" "$(echo "$warn" | wc -l) warnings"
+		fi
+	else
+		tail -n 20 "$log"
+		result "$k: W=1 + sparse build" "build failed"
+	fi
+	rm -f "$log"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
