@@ -1,18 +1,24 @@
 #!/bin/bash
 # tests/run.sh [--kernel NAME]... [--driver kmem|dax_kmem_atomic] [--tests LIST]
 #              [--append ARGS] [--timeout SECONDS]
+# tests/run.sh --all
 # For each kernel: fetch it, build the module (not for the in-kernel kmem),
-# pack an initramfs, boot QEMU and run the guest tests (tests/guest/t-*.sh).
-# Prints every result line, one summary line per kernel and a final
-# "N passed, N failed". Exits non-zero when a check failed, a guest did not
-# finish, the kernel oopsed/panicked, or its log shows WARNING/BUG/Call Trace.
+# pack an initramfs, boot QEMU and run the guest suites (tests/guest/t-*.sh;
+# LIST is comma-separated, default "abi"; "all" = every suite). Prints every
+# result line, one summary line per kernel and a final "N passed, N failed".
+# Exits non-zero when a check failed, a guest did not finish, the kernel
+# oopsed/panicked, or its log shows WARNING/BUG/Call Trace.
+#   --all: every kernel of tests/harness/kernels.sh with our driver and every
+#          suite, then the ABI suite on the oracle (7.3's in-kernel kmem).
 #
 #   tests/run.sh --kernel 7.3 --driver kmem --tests abi     # the 7.3 oracle
 #
 # Environment: DKA_CACHE (default /var/cache/dax-kmem-atomic), DKA_VERBOSE=1
 # (stream the guest console), DKA_ACCEL=tcg, DKA_REFRESH=1 (re-resolve
-# kernels), DKA_TIMEOUT (per boot, seconds).
+# kernels), DKA_TIMEOUT (per boot, seconds), DKA_TCG_OPTS (default
+# ",thread=single"; set it empty for multi-threaded TCG).
 set -euo pipefail
+# shellcheck source=harness/common.sh
 . "$(dirname "$0")/harness/common.sh"
 # shellcheck source=harness/kernels.sh
 . "$HARNESS_DIR/kernels.sh"
@@ -21,6 +27,7 @@ KERNELS=()
 DRIVER=dax_kmem_atomic
 TESTS=abi
 APPEND=""
+ALL=0
 TIMEOUT=${DKA_TIMEOUT:-1200}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,60 +36,38 @@ while [ $# -gt 0 ]; do
 	--tests) TESTS=$2; shift 2 ;;
 	--append) APPEND="$APPEND $2"; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+	--all) ALL=1; shift ;;
+	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
-[ ${#KERNELS[@]} -gt 0 ] || KERNELS=("${KERNEL_NAMES[@]}")
 case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
 
-# Extra boots: a test that needs another kernel command line names a companion
-# test to run in a second boot of the same kernel.
-#   abi: also boot with memhp_default_state=offline and check the probe there.
-declare -A EXTRA_BOOT=([abi]="abi-bootpolicy|memhp_default_state=offline")
+# Companion boots: a suite that needs another kernel command line, or that
+# leaves the machine unusable, runs in a boot of its own after its parent.
+declare -A COMPANIONS=(
+	[abi]="abi-bootpolicy|memhp_default_state=offline abi-leak|"
+)
+
+# Suites for "all": every t-*.sh not marked "dka: not-in-all", not the demo.
+all_suites() {
+	local f out=()
+	for f in "$TESTS_DIR"/guest/t-*.sh; do
+		grep -q 'dka: not-in-all' "$f" && continue
+		f=$(basename "$f" .sh)
+		f=${f#t-}
+		[ "$f" = demo ] && continue
+		out+=("$f")
+	done
+	local IFS=,
+	echo "${out[*]}"
+}
 
 LOG_DIR="$DKA_CACHE/logs/$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$LOG_DIR"
 TOTAL_PASS=0
 TOTAL_FAIL=0
 BAD_LOGS=()
-
-# boot_and_parse NAME INITRD TESTS APPEND LOG: boot once; print results; add
-# to the counters of this kernel (K_PASS, K_FAIL).
-boot_and_parse() {
-	local name=$1 initrd=$2 tests=$3 append=$4 log=$5 rc=0 t0 line results nres
-	t0=$(date +%s)
-	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" --timeout "$TIMEOUT" \
-		--append "dka.driver=$DRIVER dka.tests=$tests$append" || rc=$?
-	BOOT_SECS=$(($(date +%s) - t0))
-	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
-	nres=0
-	if [ -n "$results" ]; then
-		while IFS= read -r line; do
-			echo "[$name] $line"
-			case "$line" in
-			ok*) K_PASS=$((K_PASS + 1)) ;;
-			*) K_FAIL=$((K_FAIL + 1)) ;;
-			esac
-			nres=$((nres + 1))
-		done <<<"$results"
-	fi
-	harness_check "$name" "vm-boot-dax0.0-node1-2GiB[$tests]" \
-		"$(grep -aq '^@@DKA-DAX .*target_node=1 size=2147483648 blocks=16 ' "$log" && echo ok ||
-			echo "dax0.0 missing or not 2 GiB on node 1 (boot.sh rc=$rc)")"
-	local end
-	end=$(tr -d '\r' <"$log" | grep -a '^@@DKA-END' | tail -n1 || true)
-	harness_check "$name" "vm-guest-finished[$tests]" \
-		"$([ -n "$end" ] && echo ok || echo "no end marker (boot.sh rc=$rc)")"
-	local bad
-	bad=$(tr -d '\r' <"$log" | grep -aE '^@@DKA-DMESG|Kernel panic|Oops:|BUG:|WARNING:|Call Trace' |
-		head -n 5 || true)
-	harness_check "$name" "vm-kernel-log-clean[$tests]" \
-		"$([ -z "$bad" ] && echo ok || echo "$bad" | head -n1)"
-	if [ "$nres" = 0 ] && [ -n "$tests" ] && [ "$tests" != none ]; then
-		harness_check "$name" "vm-tests-ran[$tests]" "no result lines"
-	fi
-}
 
 harness_check() {
 	if [ "$3" = ok ]; then
@@ -94,52 +79,112 @@ harness_check() {
 	fi
 }
 
-for name in "${KERNELS[@]}"; do
+# boot_and_parse NAME DRIVER INITRD TESTS APPEND LOG: boot once, print the
+# results, count them into K_PASS/K_FAIL, and check the run as a whole.
+boot_and_parse() {
+	local name=$1 driver=$2 initrd=$3 tests=$4 append=$5 log=$6
+	local rc=0 t0 line results nres=0 end bad
+	t0=$(date +%s)
+	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" --timeout "$TIMEOUT" \
+		--append "dka.driver=$driver dka.tests=$tests$append" || rc=$?
+	BOOT_SECS=$(($(date +%s) - t0))
+	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
+	if [ -n "$results" ]; then
+		while IFS= read -r line; do
+			echo "[$name] $line"
+			case "$line" in
+			ok*) K_PASS=$((K_PASS + 1)) ;;
+			*) K_FAIL=$((K_FAIL + 1)) ;;
+			esac
+			nres=$((nres + 1))
+		done <<<"$results"
+	fi
+	if grep -aq '^@@DKA-DAX .*target_node=1 size=2147483648 blocks=16 ' "$log"; then
+		harness_check "$name" "vm-boot-dax0.0-node1-2GiB[$tests]" ok
+	else
+		harness_check "$name" "vm-boot-dax0.0-node1-2GiB[$tests]" \
+			"dax0.0 missing or not 2 GiB in 16 blocks on node 1 (boot.sh rc=$rc)"
+	fi
+	end=$(tr -d '\r' <"$log" | grep -a '^@@DKA-END' | tail -n1 || true)
+	if [ -n "$end" ]; then
+		harness_check "$name" "vm-guest-finished[$tests]" ok
+	else
+		harness_check "$name" "vm-guest-finished[$tests]" "no end marker (boot.sh rc=$rc)"
+	fi
+	bad=$(tr -d '\r' <"$log" | grep -aE '^@@DKA-DMESG|Kernel panic|Oops:|BUG:|WARNING:|Call Trace' |
+		head -n 1 || true)
+	if [ -z "$bad" ]; then
+		harness_check "$name" "vm-kernel-log-clean[$tests]" ok
+	else
+		harness_check "$name" "vm-kernel-log-clean[$tests]" "$bad"
+	fi
+	if [ "$nres" = 0 ] && [ -n "$tests" ] && [ "$tests" != none ]; then
+		harness_check "$name" "vm-tests-ran[$tests]" "no result lines"
+	fi
+}
+
+# run_kernel NAME DRIVER TESTS: fetch, build, pack, boot (+ companions).
+run_kernel() {
+	local name=$1 driver=$2 tests=$3 t0 t1 t2 t3 klog initrd log logs boots t c kver
+	local -a loga
 	[ -n "${K_RESOLVE[$name]:-}" ] || die "unknown kernel '$name' (known: ${KERNEL_NAMES[*]})"
+	[ "$tests" = all ] && tests=$(all_suites)
 	K_PASS=0 K_FAIL=0
 	t0=$(date +%s)
-	klog="$LOG_DIR/$name-$DRIVER.host.log"
+	klog="$LOG_DIR/$name-$driver.host.log"
+	logs="$klog"
 	if ! "$HARNESS_DIR/fetch-kernel.sh" "$name" 2>>"$klog"; then
 		harness_check "$name" "fetch-kernel" "failed (see $klog)"
-		TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL)); BAD_LOGS+=("$klog"); continue
-	fi
-	t1=$(date +%s)
-	if [ "$DRIVER" != kmem ]; then
-		if ! "$HARNESS_DIR/build.sh" "$name" >>"$klog" 2>&1; then
+	else
+		t1=$(date +%s)
+		if [ "$driver" != kmem ] && ! "$HARNESS_DIR/build.sh" "$name" >>"$klog" 2>&1; then
 			tail -n 20 "$klog" | sed "s/^/[$name] build: /"
 			harness_check "$name" "build" "failed (see $klog)"
-			TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL)); BAD_LOGS+=("$klog"); continue
+		else
+			t2=$(date +%s)
+			if ! initrd=$("$HARNESS_DIR/initramfs.sh" "$name" --driver "$driver" 2>>"$klog"); then
+				harness_check "$name" "initramfs" "failed (see $klog)"
+			else
+				t3=$(date +%s)
+				log="$LOG_DIR/$name-$driver.console.log"
+				boot_and_parse "$name" "$driver" "$initrd" "$tests" "$APPEND" "$log" 2>>"$klog"
+				boots=$BOOT_SECS
+				logs="$logs $log"
+				for t in ${tests//,/ }; do
+					for c in ${COMPANIONS[$t]:-}; do
+						log="$LOG_DIR/$name-$driver-${c%%|*}.console.log"
+						boot_and_parse "$name" "$driver" "$initrd" "${c%%|*}" \
+							"$APPEND ${c#*|}" "$log" 2>>"$klog"
+						boots="$boots+$BOOT_SECS"
+						logs="$logs $log"
+					done
+				done
+				kver=$(sed -n 's/^KVER=//p' "$DKA_CACHE/kernels/$name.env")
+				echo "[$name] $kver $driver: $K_PASS passed, $K_FAIL failed" \
+					"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s," \
+					"boots ${boots}s)"
+			fi
 		fi
 	fi
-	t2=$(date +%s)
-	if ! initrd=$("$HARNESS_DIR/initramfs.sh" "$name" --driver "$DRIVER" 2>>"$klog"); then
-		harness_check "$name" "initramfs" "failed (see $klog)"
-		TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL)); BAD_LOGS+=("$klog"); continue
-	fi
-	t3=$(date +%s)
-	boots=""
-	log="$LOG_DIR/$name-$DRIVER.console.log"
-	boot_and_parse "$name" "$initrd" "$TESTS" "$APPEND" "$log" 2>>"$klog"
-	boots="$BOOT_SECS"
-	logs="$log"
-	for t in $(echo "$TESTS" | tr ',' ' '); do
-		extra=${EXTRA_BOOT[$t]:-}
-		[ -n "$extra" ] || continue
-		log="$LOG_DIR/$name-$DRIVER-${extra%%|*}.console.log"
-		boot_and_parse "$name" "$initrd" "${extra%%|*}" "$APPEND ${extra#*|}" "$log" 2>>"$klog"
-		boots="$boots+$BOOT_SECS"
-		logs="$logs $log"
-	done
-	kver=$(sed -n 's/^KVER=//p' "$DKA_CACHE/kernels/$name.env")
-	echo "[$name] $kver $DRIVER: $K_PASS passed, $K_FAIL failed" \
-		"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s, boot+tests ${boots}s)"
 	if [ "$K_FAIL" -gt 0 ]; then
-		read -r -a _l <<<"$logs"
-		BAD_LOGS+=("${_l[@]}" "$klog")
+		read -r -a loga <<<"$logs"
+		BAD_LOGS+=("${loga[@]}")
 	fi
 	TOTAL_PASS=$((TOTAL_PASS + K_PASS))
 	TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL))
-done
+}
+
+if [ $ALL = 1 ]; then
+	for name in "${KERNEL_NAMES[@]}"; do
+		run_kernel "$name" dax_kmem_atomic all
+	done
+	run_kernel "$ORACLE_KERNEL" kmem abi
+else
+	[ ${#KERNELS[@]} -gt 0 ] || KERNELS=("${KERNEL_NAMES[@]}")
+	for name in "${KERNELS[@]}"; do
+		run_kernel "$name" "$DRIVER" "$TESTS"
+	done
+fi
 
 if [ ${#BAD_LOGS[@]} -gt 0 ]; then
 	echo "logs of failed runs:"

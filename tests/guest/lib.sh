@@ -257,3 +257,14 @@ dax_single() {
 	dax_resize "$1" 0 2>/dev/null || true
 	dax_resize "$1" "$(cat "$_reg/size")"
 }
+
+# dka_reset: the known state every suite starts from: the driver under test
+# loaded, dax0.0 alone in its region with its whole size and unbound, and the
+# boot-time online policy.
+dka_reset() {
+	set_policy offline
+	[ -d "$DAXBUS/drivers/$DRV" ] || modprobe "$DRV" 2>/dev/null ||
+		info "dka_reset: cannot load $DRV"
+	dax_single dax0.0 || info "dka_reset: dax0.0 could not be reset"
+	set_policy "$DKA_BOOT_POLICY"
+}

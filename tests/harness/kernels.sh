@@ -26,6 +26,8 @@
 # shellcheck disable=SC2034  # the arrays are read by the scripts that source this
 {
 KERNEL_NAMES=(5.10 6.1 7.3)
+# The kernel whose in-kernel kmem is the truth for the state ABI
+ORACLE_KERNEL=7.3
 declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
 
 K_SUITES[5.10]="bullseye bullseye-security"
