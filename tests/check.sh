@@ -1,17 +1,15 @@
 #!/bin/bash
-# make check: the lint gates (tests/lint.sh), then every suite on every supported kernel, each suite in its own
-# boot (a suite may leave memory leaked by design, e.g. unbind while online),
-# plus the ABI suite against Linux 7.3's in-kernel kmem (the oracle).
+# make check: the lint gates (tests/lint.sh), then every guest suite on
+# every kernel we support (run.sh boots companions for suites that need a
+# boot of their own), plus the ABI suite against Linux 7.3's in-kernel kmem (the oracle).
 # Prints each run's results and a closing "N passed, N failed" over all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-KERNELS=(5.10 6.1)
-RUNS=()
-for k in "${KERNELS[@]}"; do
-	RUNS+=("--kernel $k --tests abi" "--kernel $k --tests atomic")
-done
-RUNS+=("--kernel 7.3 --driver kmem --tests abi")
+# Kernels our module supports so far (7.3 builds are refused: no verified
+# dax layout yet); 7.3 serves as the oracle with its in-kernel kmem.
+RUNS=("--kernel 5.10 --kernel 6.1 --tests all"
+      "--kernel 7.3 --driver kmem --tests abi")
 
 pass=0 fail=0 t0=$(date +%s)
 for r in lint "${RUNS[@]}"; do
