@@ -104,16 +104,22 @@ static int dka_plug(struct dka_dev *d, int type)
 	if (rc)
 		return rc;
 	rc = dka_blocks_online(d, type);
-	if (rc) {
-		if (dka_ranges_remove(d)) {
-			/* Some block could not be offlined again: keep the truth. */
-			d->state = type;
-			dev_err(d->dev, "could not roll back to unplugged; 'drift' shows the blocks that differ, write unplugged to retry\n");
-		}
+	if (!rc) {
+		d->state = type;
+		return 0;
+	}
+	/* Added, and every block offline again if the rollback worked. */
+	d->state = DKA_OFFLINE;
+	if (dka_blocks_drift(d)) {
+		/* A block could not be offlined again: remove nothing, say so. */
+		d->state = type;
+		dev_err(d->dev, "could not roll back to unplugged; 'drift' counts the blocks that are not %s, write unplugged to retry\n",
+			dka_state_name(type));
 		return rc;
 	}
-	d->state = type;
-	return 0;
+	if (!dka_ranges_remove(d))
+		d->state = DKA_UNPLUGGED;
+	return rc;
 }
 
 /**
