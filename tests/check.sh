@@ -12,6 +12,8 @@ RUNS=("--kernel 5.10 --kernel 6.1 --tests all"
       "--kernel 7.3 --driver kmem --tests abi")
 
 pass=0 fail=0 t0=$(date +%s)
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 for r in lint "${RUNS[@]}"; do
 	if [ "$r" = lint ]; then
 		cmd=(tests/lint.sh)
@@ -20,7 +22,8 @@ for r in lint "${RUNS[@]}"; do
 		cmd=(tests/run.sh $r)
 	fi
 	echo "=== ${cmd[*]}"
-	out=$("${cmd[@]}" 2>&1 | tee /dev/stderr | tail -n 1)
+	"${cmd[@]}" 2>&1 | tee "$tmp"
+	out=$(tail -n 1 "$tmp")
 	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		pass=$((pass + BASH_REMATCH[1]))
 		fail=$((fail + BASH_REMATCH[2]))
@@ -28,7 +31,7 @@ for r in lint "${RUNS[@]}"; do
 		echo "FAIL - ${cmd[*]}: did not finish ($out)"
 		fail=$((fail + 1))
 	fi
-done 2>&1
+done
 echo "make check: $(($(date +%s) - t0)) s"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
