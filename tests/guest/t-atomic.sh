@@ -132,7 +132,9 @@ probe_vetoed() {
 	at_rc=$?
 	rmmod $HELPER
 	[ $at_rc = 0 ] || { why "bind failed"; return 1; }
-	state_is dax0.0 offline && blocks_are dax0.0 offline
+	state_is dax0.0 offline && blocks_are dax0.0 offline || return 1
+	dmesg | grep -q "dax0.0: could not online every block as online_movable: leaving the memory offline" ||
+		why "no log line for the failed probe-time online"
 }
 check "probe with policy online_movable and a vetoed block: every block offline, state offline" probe_vetoed
 
