@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # Kernels our module supports so far (7.3 builds are refused: no verified
 # dax layout yet); 7.3 serves as the oracle with its in-kernel kmem.
 RUNS=("--kernel 5.10 --kernel 6.1 --tests all"
-      "--kernel 7.3 --driver kmem --tests abi")
+      "--kernel 7.3 --driver kmem --tests abi,fuzz")
 
 pass=0 fail=0 t0=$(date +%s)
 tmp=$(mktemp)

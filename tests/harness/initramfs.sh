@@ -54,15 +54,16 @@ for a in $("$BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$WORK/bin/$a"
 done
 
-# static sysfs-write helper (rebuilt when the source changes)
-TOOL_SRC="$TESTS_DIR/guest/tools/sysfs-write.c"
-TOOL_BIN="$DKA_CACHE/tools/sysfs-write"
-mkdir -p "$(dirname "$TOOL_BIN")"
-if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ]; then
-	gcc -static -O2 -Wall -o "$TOOL_BIN.tmp" "$TOOL_SRC"
-	mv "$TOOL_BIN.tmp" "$TOOL_BIN"
-fi
-cp "$TOOL_BIN" "$WORK/bin/sysfs-write"
+# static guest tools, one per tests/guest/tools/*.c (rebuilt when changed)
+mkdir -p "$DKA_CACHE/tools"
+for TOOL_SRC in "$TESTS_DIR"/guest/tools/*.c; do
+	TOOL_BIN="$DKA_CACHE/tools/$(basename "$TOOL_SRC" .c)"
+	if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp" "$TOOL_SRC"
+		mv "$TOOL_BIN.tmp" "$TOOL_BIN"
+	fi
+	cp "$TOOL_BIN" "$WORK/bin/"
+done
 
 # copy_bin FILE: a host binary and the libraries ldd lists (+ the loader)
 copy_bin() {
