@@ -15,17 +15,10 @@
 #              split   (7.x: linux-binary-unsigned, linux-modules, linux-base)
 #   K_KBUILD   the linux-kbuild package ({KBASE} = KVER without "-amd64")
 #   K_CHROOT   Debian release of the build chroot (gcc and glibc the headers need)
-#
-# Examples for later:
-#   K_SUITES[6.12]="trixie trixie-security"; K_RESOLVE[6.12]="glob:linux-headers-6.12."
-#     (restrict to -amd64 via K_FLAVOUR), K_LAYOUT[6.12]=classic,
-#     K_KBUILD[6.12]="linux-kbuild-{KBASE}", K_CHROOT[6.12]=trixie
-#   K_SUITES[7.2]="trixie-backports"; K_RESOLVE[7.2]="glob:linux-binary-unsigned-7.2.";
-#     K_LAYOUT[7.2]=split; K_KBUILD[7.2]="linux-kbuild-{KBASE}"; K_CHROOT[7.2]=trixie
 
 # shellcheck disable=SC2034  # the arrays are read by the scripts that source this
 {
-KERNEL_NAMES=(5.10 6.1 7.3)
+KERNEL_NAMES=(5.10 6.1 6.12-bpo 6.12 7.2 7.3)
 # The kernel whose in-kernel kmem is the truth for the state ABI
 ORACLE_KERNEL=7.3
 declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
@@ -41,6 +34,26 @@ K_RESOLVE[6.1]="meta:linux-image-amd64"
 K_LAYOUT[6.1]="classic"
 K_KBUILD[6.1]="linux-kbuild-6.1"
 K_CHROOT[6.1]=bookworm
+
+# Debian 12 users' 6.12: bookworm-backports, headers built for gcc-12.
+K_SUITES[6.12-bpo]="bookworm-backports"
+K_RESOLVE[6.12-bpo]="meta:linux-image-amd64"
+K_LAYOUT[6.12-bpo]="classic"
+K_KBUILD[6.12-bpo]="linux-kbuild-{KBASE}"
+K_CHROOT[6.12-bpo]=bookworm
+
+# Debian 13's own kernel.
+K_SUITES[6.12]="trixie trixie-security"
+K_RESOLVE[6.12]="meta:linux-image-amd64"
+K_LAYOUT[6.12]="classic"
+K_KBUILD[6.12]="linux-kbuild-{KBASE}"
+K_CHROOT[6.12]=trixie
+
+K_SUITES[7.2]="trixie-backports"
+K_RESOLVE[7.2]="glob:linux-binary-unsigned-7.2."
+K_LAYOUT[7.2]="split"
+K_KBUILD[7.2]="linux-kbuild-{KBASE}"
+K_CHROOT[7.2]=trixie
 
 K_SUITES[7.3]="trixie-backports"
 K_RESOLVE[7.3]="glob:linux-binary-unsigned-7.3."
