@@ -8,15 +8,24 @@
 #   make check                lint + the whole test suite in QEMU (see README.md)
 #   make lint                 checkpatch --strict, W=1 and sparse builds
 #
+#   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
+#   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
+#   DKA_IGNORE_BTF_MISMATCH=1 build despite a layout the BTF contradicts
+#
 # The build runs in two steps: scripts/probe.sh compiles the feature probes
-# in probes/ against KDIR and writes generated/dka_config.h, then kbuild
-# builds the module from Kbuild.  DKMS runs exactly this.
+# in probes/ against KDIR and writes generated/dka_config.h, checks our
+# view of the private dax structures against the kernel's BTF
+# (scripts/layout-check.sh), then kbuild builds the module from Kbuild.
+# DKMS runs exactly this.
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 PWD	:= $(CURDIR)
 CONFIG_H := $(PWD)/generated/dka_config.h
 PROBES	:= $(wildcard $(PWD)/probes/*.c)
+
+# Layout options (README.md, "Building"): forwarded to scripts/probe.sh.
+export DKA_LAYOUT DKA_BTF DKA_IGNORE_BTF_MISMATCH
 
 # Forwarded to kbuild only when given (5.10 headers name gcc-10, say).
 ifneq ($(origin CC),default)
@@ -34,7 +43,7 @@ $(CONFIG_H): $(PROBES) scripts/probe.sh FORCE
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
-	rm -rf generated .tmp_probes
+	rm -rf generated .tmp_probes .tmp_layout
 	rm -f *.o *.ko *.mod *.mod.c modules.order Module.symvers .*.cmd \
 	      src/*.o src/.*.cmd src/compat/*.o src/compat/.*.cmd
 

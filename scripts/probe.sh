@@ -24,11 +24,21 @@ die() { echo "dax_kmem_atomic: $*" >&2; exit 1; }
 	die "no kernel build tree at $kdir: install the headers of the target kernel (Debian/Ubuntu: linux-headers-\$(uname -r); Fedora/RHEL: kernel-devel) or pass KDIR=<dir>"
 [ -f "$kdir/include/config/kernel.release" ] ||
 	die "$kdir is not a prepared kernel build tree (no include/config/kernel.release)"
-krel=$(cat "$kdir/include/config/kernel.release")
+# The release uname -r shows (Debian's kernel.release is the upstream one).
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null)
+[ -n "$krel" ] || krel=$(cat "$kdir/include/config/kernel.release")
 
-# Skip the probes when nothing changed since the last run.
-stamp="$krel $(cat "$top"/probes/*.c "$top"/probes/symbols "$0" | cksum | cut -d' ' -f1) $*"
-if [ -f "$hdr" ] && head -n 3 "$hdr" | grep -qxF "/* stamp: $stamp */"; then
+# Skip the probes and the layout check when nothing changed since the
+# last run: their sources, the kernel, the BTF they may read, the options.
+inputs=$(cat "$top"/probes/*.c "$top"/probes/symbols "$0" \
+	"$top"/scripts/layout-check.* "$top"/scripts/btf-layout.c \
+	"$top"/src/compat/dax-bus.h "$top"/src/compat/layout-*.h | cksum | cut -d' ' -f1)
+btfs=$(ls -lL "$kdir/vmlinux" "/boot/vmlinuz-$krel" ${DKA_BTF:+"$DKA_BTF"} 2>/dev/null | cksum | cut -d' ' -f1)
+stamp="$krel $inputs $btfs layout=${DKA_LAYOUT:-} btf=${DKA_BTF:-} ignore=${DKA_IGNORE_BTF_MISMATCH:-} $*"
+if [ -n "${DKA_LAYOUT:-}" ] && [ ! -f "$top/src/compat/layout-${DKA_LAYOUT}.h" ]; then
+	die "DKA_LAYOUT=$DKA_LAYOUT: no such layout family (known: $(cd "$top/src/compat" && ls layout-v*.h | sed 's/^layout-//; s/\.h$//' | tr '\n' ' '))"
+fi
+if [ -f "$hdr" ] && [ -f "$out/dka_layout.h" ] && head -n 3 "$hdr" | grep -qxF "/* stamp: $stamp */"; then
 	exit 0
 fi
 
@@ -56,6 +66,10 @@ make -C "$kdir" M="$tmp" "$@" -k -j2 $objs >"$tmp/build.log" 2>&1 || true
 	echo "/* stamp: $stamp */"
 	echo "#ifndef DKA_CONFIG_H"
 	echo "#define DKA_CONFIG_H"
+	if [ -n "${DKA_LAYOUT:-}" ]; then
+		echo "/* forced with make DKA_LAYOUT=$DKA_LAYOUT */"
+		echo "#define DKA_LAYOUT_FILE \"layout-$DKA_LAYOUT.h\""
+	fi
 	for p in "$top"/probes/*.c; do
 		n=$(basename "$p" .c)
 		macro=$(sed -n 's|^/\* probe: \([A-Z0-9_]*\).*|\1|p' "$p" | head -n 1)
@@ -78,6 +92,13 @@ make -C "$kdir" M="$tmp" "$@" -k -j2 $objs >"$tmp/build.log" 2>&1 || true
 	done
 	echo "#endif"
 } >"$hdr.new"
-mv "$hdr.new" "$hdr"
 rm -rf "$tmp"
-grep '^#define HAVE' "$hdr" | sed 's/^#define /  PROBE   yes: /; s/ 1$//'
+grep '^#define HAVE' "$hdr.new" | sed 's/^#define /  PROBE   yes: /; s/ 1$//'
+
+# The layout check reads the probe results; dka_config.h (and so the
+# stamp) is only kept when it passes, so a failed check runs again.
+mv "$hdr.new" "$hdr"
+if ! "$top/scripts/layout-check.sh" "$kdir" "$out" "$@"; then
+	rm -f "$hdr" "$out/dka_layout.h"
+	exit 1
+fi

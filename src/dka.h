@@ -7,6 +7,7 @@
 #define DKA_H
 
 #include <linux/device.h>
+#include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/range.h>
@@ -40,6 +41,9 @@ struct dka_range {
 	unsigned int nr;	/* number of memory blocks */
 };
 
+/* dka_dev.failed_block when no offline failed. */
+#define DKA_NO_BLOCK ULONG_MAX
+
 struct dka_dev {
 	struct device *dev;		/* the dax device */
 	int nid;			/* its target node */
@@ -57,6 +61,7 @@ struct dka_dev {
 	struct list_head guard_node;
 	struct task_struct *owner;	/* task in a transition, or NULL */
 	bool hold_offline;		/* refuse even the owner's onlines */
+	unsigned long failed_block;	/* first block whose offline failed */
 	struct work_struct drift_work;	/* reports foreign changes */
 
 	struct dka_block *blocks;	/* every block of every range */

@@ -31,7 +31,10 @@
 #include "compat/notifier.h"
 #include "guard.h"
 
-/* Protects dka_guards and every dka_dev's owner and hold_offline. */
+/*
+ * Protects dka_guards and every dka_dev's owner, hold_offline and
+ * failed_block.
+ */
 static DEFINE_SPINLOCK(dka_guard_lock);
 static LIST_HEAD(dka_guards);
 
@@ -60,6 +63,22 @@ static unsigned long dka_block_id(unsigned long pfn)
 	return PFN_PHYS(pfn) / memory_block_size_bytes();
 }
 
+/*
+ * An offline of a block of ours failed in the task running its transition
+ * (the kernel's offline_and_remove_memory_ranges() does not say which):
+ * remember the block for the error message.
+ */
+static void dka_guard_note_cancel(unsigned long pfn)
+{
+	struct dka_dev *d;
+
+	spin_lock(&dka_guard_lock);
+	d = dka_guard_find(pfn, pfn);
+	if (d && d->owner == current && d->failed_block == DKA_NO_BLOCK)
+		d->failed_block = dka_block_id(pfn);
+	spin_unlock(&dka_guard_lock);
+}
+
 static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 			     void *arg)
 {
@@ -73,6 +92,10 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 	going_online = dka_notify_going_online(action);
 	going_offline = action == MEM_GOING_OFFLINE;
 	done = action == MEM_ONLINE || action == MEM_OFFLINE;
+	if (action == MEM_CANCEL_OFFLINE) {
+		dka_guard_note_cancel(start);
+		return NOTIFY_OK;
+	}
 	if (!going_online && !going_offline && !done)
 		return NOTIFY_OK;
 
@@ -136,7 +159,19 @@ void dka_guard_begin(struct dka_dev *d)
 	spin_lock(&dka_guard_lock);
 	d->owner = current;
 	d->hold_offline = false;
+	d->failed_block = DKA_NO_BLOCK;
 	spin_unlock(&dka_guard_lock);
+}
+
+/* The first block whose offline failed in this transition, or DKA_NO_BLOCK. */
+unsigned long dka_guard_failed_block(struct dka_dev *d)
+{
+	unsigned long id;
+
+	spin_lock(&dka_guard_lock);
+	id = d->failed_block;
+	spin_unlock(&dka_guard_lock);
+	return id;
 }
 
 /* While @hold, blocks of @d stay offline even for the owner (add path). */

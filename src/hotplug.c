@@ -29,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include "compat/dax-bus.h"
 #include "compat/device.h"
 #include "compat/mm.h"
 #include "guard.h"
@@ -304,6 +305,7 @@ int dka_ranges_remove(struct dka_dev *d)
  */
 int dka_ranges_add(struct dka_dev *d)
 {
+	bool memmap_on_memory = dka_dev_dax_memmap_on_memory(dka_to_dev_dax(d->dev));
 	unsigned int i;
 	int rc = 0;
 
@@ -330,7 +332,8 @@ int dka_ranges_add(struct dka_dev *d)
 		r->res = res;
 
 		rc = dka_add_memory(d->nid, d->mgid, r->range.start,
-				    range_len(&r->range), dka_kmem_name);
+				    range_len(&r->range), dka_kmem_name,
+				    memmap_on_memory);
 		if (rc) {
 			dev_err(d->dev, "mapping%u: %#llx-%#llx memory add failed: %d\n",
 				i, r->range.start, r->range.end, rc);
@@ -416,6 +419,72 @@ int dka_blocks_offline(struct dka_dev *d)
 		dka_blocks_restore(d, i);
 	dka_page_put(page);
 	return rc;
+}
+
+/* 7.3: the kernel's own all-or-nothing unplug; -EOPNOTSUPP elsewhere. */
+static int dka_ranges_unplug_kernel(struct dka_dev *d)
+{
+	struct range *ranges;
+	unsigned int i, n = 0;
+	unsigned long blk;
+	int rc;
+
+	ranges = kcalloc(d->nr_ranges, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	for (i = 0; i < d->nr_ranges; i++)
+		if (d->ranges[i].added)
+			ranges[n++] = d->ranges[i].range;
+	rc = n ? dka_offline_and_remove_ranges(ranges, n) : 0;
+	kfree(ranges);
+	if (rc == -EOPNOTSUPP)
+		return rc;
+	if (rc) {
+		blk = dka_guard_failed_block(d);
+		if (blk != DKA_NO_BLOCK)
+			dev_err(d->dev, "unplug: offlining memory%lu failed: %d%s; rolled back\n",
+				blk, rc, rc == -EINTR ? " (interrupted)" : "");
+		else
+			dev_err(d->dev, "unplug: offlining failed: %d%s; rolled back\n",
+				rc, rc == -EINTR ? " (interrupted)" : "");
+		return rc;
+	}
+	/* Removed: drop our block references and reservations. */
+	for (i = 0; i < d->nr_ranges; i++) {
+		struct dka_range *r = &d->ranges[i];
+
+		if (r->added) {
+			r->added = false;
+			dka_range_blocks_put(d, r);
+		}
+	}
+	return dka_ranges_remove(d);
+}
+
+/**
+ * dka_ranges_unplug() - offline every block and remove every range
+ * @d: the device, added
+ * @offline: set when every block went offline but a range stayed added
+ *
+ * Uses the kernel's offline_and_remove_memory_ranges() where exported
+ * (7.3), else offlines block by block with rollback, then removes.
+ *
+ * Return: 0 with nothing added or reserved any more, or a negative errno:
+ * with every block as it was, or (*@offline) every block offline.
+ */
+int dka_ranges_unplug(struct dka_dev *d, bool *offline)
+{
+	int rc;
+
+	*offline = false;
+	rc = dka_ranges_unplug_kernel(d);
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	rc = dka_blocks_offline(d);
+	if (rc)
+		return rc;
+	*offline = true;
+	return dka_ranges_remove(d);
 }
 
 /**

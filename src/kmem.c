@@ -13,7 +13,9 @@
  * Data flow of a write to /sys/bus/dax/devices/daxX.Y/state:
  *
  *   state_store() -> dka_set_state()  [d->lock, guard owner = current]
- *     "unplugged": dka_unplug(): dka_blocks_offline() -> dka_ranges_remove()
+ *     "unplugged": dka_unplug(): dka_ranges_unplug(): 7.3's
+ *                  offline_and_remove_memory_ranges(), or elsewhere
+ *                  dka_blocks_offline() -> dka_ranges_remove()
  *     online type: dka_plug():   dka_ranges_add()     -> dka_blocks_online()
  *
  * where hotplug.c does the per-block work through each memory block's
@@ -80,18 +82,19 @@ static void dka_notify_state(struct dka_dev *d, int state)
 /* Offline and remove everything, or change nothing.  d->lock held. */
 static int dka_unplug(struct dka_dev *d)
 {
+	bool offline;
 	int rc;
 
-	rc = dka_blocks_offline(d);
-	if (rc)
-		return rc;
+	rc = dka_ranges_unplug(d, &offline);
 	/*
-	 * Every block is offline and nobody else can online one now, so
-	 * removal only fails on a kernel bug; the blocks then stay offline
-	 * and added, and the state says so.
+	 * Once every block is offline nobody else can online one, so removal
+	 * only fails on a kernel bug; the blocks then stay offline and added,
+	 * and the state says so.
 	 */
-	rc = dka_ranges_remove(d);
-	d->state = rc ? DKA_OFFLINE : DKA_UNPLUGGED;
+	if (!rc)
+		d->state = DKA_UNPLUGGED;
+	else if (offline)
+		d->state = DKA_OFFLINE;
 	return rc;
 }
 

@@ -9,6 +9,7 @@
  */
 #include <linux/module.h>
 #include "compat/dax-bus.h"
+#include "dka_layout.h"
 #include "compat/mm.h"
 #include "dka.h"
 #include "guard.h"
@@ -42,6 +43,7 @@ static int __init dka_init(void)
 		pr_err("dax_kmem_atomic: cannot register on the dax bus: %d\n", rc);
 		goto err_guard;
 	}
+	pr_info("dax_kmem_atomic: dax structure %s\n", DKA_LAYOUT_CHECK);
 	return 0;
 
 err_guard:

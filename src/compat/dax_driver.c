@@ -28,10 +28,15 @@ static int dka_dax_probe(struct dev_dax *dev_dax)
 }
 
 /*
- * No match_always (5.10/6.1): the bus only offers a device to us after
- * its name was written to our new_id, so we never take a device on our own.
+ * We never take a device on our own: the bus must offer us a device only
+ * after its name was written to our new_id.  5.10/6.1: no match_always.
+ * 6.12+: a type the bus never computes for a device (see dax-bus.h), not
+ * kmem's, which would make us compete with kmem for hmem and CXL devices.
  */
 static struct dax_device_driver dka_dax_driver = {
+#ifdef DKA_DAX_DRIVER_TYPE
+	.type = DKA_DAXDRV_ID_ONLY,
+#endif
 	.probe = dka_dax_probe,
 	.remove = dka_dax_remove,
 };

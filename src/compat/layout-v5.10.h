@@ -1,37 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Layout family "v5.10" of the private dax bus structures: Linux 5.10
- * (Debian bullseye 5.10.0-N).  Member order and types only; verified
- * against the kernel's BTF (see research/kernel-compat.md section 1.2:
- * dev_dax.nr_range at 808, ranges at 816, size 824).
- * dax_device_driver: match_always, int remove().
+ * Layout family "v5.10" of the private dax structures: Linux 5.10 (Debian
+ * bullseye 5.10.0-N).  dev_dax.nr_range at 808, ranges at 816, size 824;
+ * dax_device_driver with match_always and an int remove().
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H
 
 #define DKA_LAYOUT_NAME "v5.10"
-
-struct dax_device;
-struct dax_mapping;
-struct dev_pagemap;
-
-struct dax_region {
-	int id;
-	int target_node;
-	struct kref kref;
-	struct device *dev;
-	unsigned int align;
-	struct ida ida;
-	struct resource res;
-	struct device *seed;
-	struct device *youngest;
-};
-
-struct dev_dax_range {
-	unsigned long pgoff;
-	struct range range;
-	struct dax_mapping *mapping;
-};
 
 struct dev_dax {
 	struct dax_region *region;

@@ -1,36 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Layout family "v6.1" of the private dax bus structures: Linux 6.1
- * (Debian bookworm 6.1.0-N).  Same as v5.10 except that the driver's
- * remove() returns void.  Verified against the kernel's BTF (see
- * research/kernel-compat.md section 1.2).
+ * Layout family "v6.1" of the private dax structures: Linux 6.1 (Debian
+ * bookworm 6.1.0-N).  Same as v5.10 except that the driver's remove()
+ * returns void.
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H
 
 #define DKA_LAYOUT_NAME "v6.1"
-
-struct dax_device;
-struct dax_mapping;
-struct dev_pagemap;
-
-struct dax_region {
-	int id;
-	int target_node;
-	struct kref kref;
-	struct device *dev;
-	unsigned int align;
-	struct ida ida;
-	struct resource res;
-	struct device *seed;
-	struct device *youngest;
-};
-
-struct dev_dax_range {
-	unsigned long pgoff;
-	struct range range;
-	struct dax_mapping *mapping;
-};
 
 struct dev_dax {
 	struct dax_region *region;

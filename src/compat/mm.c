@@ -3,9 +3,10 @@
  * Memory hotplug, memory groups and memory tiers, as each kernel has them.
  *
  * Memory tiers: like the in-kernel kmem of the same kernel, the node of
- * a device gets a "slow memory" type.  We allocate our own type instead
- * of sharing kmem's, so that clearing it on unbind only ever undoes our
- * own accounting, never kmem's for the same node.
+ * a device gets a "slow memory" type of the same abstract distance, so the
+ * same memory tier.  The type is our own, never kmem's, and we never clear
+ * a node's type: the kernels' clear_node_memory_type() cannot be shared
+ * safely with kmem (see dka_node_tier_clear()).
  */
 #include <linux/memory_hotplug.h>
 #include <linux/memory.h>
@@ -13,7 +14,57 @@
 #include <linux/err.h>
 #include "compat/mm.h"
 
-#if defined(HAVE_MEMORY_TIERS_ALLOC)
+#if defined(HAVE_MT_FIND_ALLOC_MEMORY_TYPE)
+#include <linux/memory-tiers.h>
+#include <linux/mutex.h>
+
+/*
+ * 6.7+: like kmem, one type per abstract distance, which the kernel may
+ * compute per node from HMAT or CXL performance data; the default is 5
+ * times the DRAM distance.  Our types live on our own list.
+ */
+static DEFINE_MUTEX(dka_types_lock);	/* protects dka_types */
+static LIST_HEAD(dka_types);
+
+int dka_mm_init(void)
+{
+	return 0;
+}
+
+void dka_mm_exit(void)
+{
+	mutex_lock(&dka_types_lock);
+	mt_put_memory_types(&dka_types);
+	mutex_unlock(&dka_types_lock);
+}
+
+int dka_node_tier_init(int nid)
+{
+	int adist = MEMTIER_ADISTANCE_DRAM * 5;
+	struct memory_dev_type *mtype;
+
+	mt_calc_adistance(nid, &adist);
+	mutex_lock(&dka_types_lock);
+	mtype = mt_find_alloc_memory_type(adist, &dka_types);
+	mutex_unlock(&dka_types_lock);
+	if (IS_ERR(mtype))
+		return PTR_ERR(mtype);
+	init_node_memory_type(nid, mtype);
+	return 0;
+}
+
+/*
+ * Deliberately a no-op, as on 6.1.  Here clear_node_memory_type() counts
+ * a clear with NULL (what kmem passes) against whatever type the node has,
+ * ours included, and when the count is already 0 it drops a reference on
+ * the node's type even if there is none, a NULL pointer.  Once kmem has
+ * cleared the node, a clear of ours would oops.  The node keeps our type,
+ * with its own reference (it outlives the module), until reboot.
+ */
+void dka_node_tier_clear(int nid)
+{
+}
+#elif defined(HAVE_MEMORY_TIERS_ALLOC)
 #include <linux/memory-tiers.h>
 
 /* 5 times the DRAM distance: the value kmem uses for dax memory. */
@@ -81,10 +132,15 @@ void dka_mgroup_unregister(int mgid)
 	memory_group_unregister(mgid);
 }
 
-int dka_add_memory(int nid, int mgid, u64 start, u64 size, const char *name)
+int dka_add_memory(int nid, int mgid, u64 start, u64 size, const char *name,
+		   bool memmap_on_memory)
 {
-	return add_memory_driver_managed(mgid, start, size, name,
-					 MHP_NID_IS_MGID);
+	mhp_t flags = MHP_NID_IS_MGID;
+
+	/* Ignored by the kernel where unsupported, as for kmem. */
+	if (memmap_on_memory)
+		flags |= MHP_MEMMAP_ON_MEMORY;
+	return add_memory_driver_managed(mgid, start, size, name, flags);
 }
 #else
 int dka_mgroup_register(int nid, u64 total_bytes)
@@ -96,7 +152,8 @@ void dka_mgroup_unregister(int mgid)
 {
 }
 
-int dka_add_memory(int nid, int mgid, u64 start, u64 size, const char *name)
+int dka_add_memory(int nid, int mgid, u64 start, u64 size, const char *name,
+		   bool memmap_on_memory)
 {
 	return add_memory_driver_managed(nid, start, size, name, MHP_NONE);
 }
@@ -108,5 +165,26 @@ int dka_remove_memory(int nid, u64 start, u64 size)
 	return remove_memory(nid, start, size);
 #else
 	return remove_memory(start, size);
+#endif
+}
+
+/**
+ * dka_offline_and_remove_ranges() - the kernel's all-or-nothing unplug
+ * @ranges: memory-block aligned ranges, every one added
+ * @nr: how many
+ *
+ * 7.3 exports offline_and_remove_memory_ranges(): every block of every
+ * range goes offline under one device_hotplug_lock, or the kernel onlines
+ * again the ones it offlined; then the ranges are removed.
+ *
+ * Return: 0, a negative errno with every block as it was, or -EOPNOTSUPP
+ * where the kernel does not have it (the caller does the same per block).
+ */
+int dka_offline_and_remove_ranges(const struct range *ranges, unsigned int nr)
+{
+#ifdef HAVE_SYM_offline_and_remove_memory_ranges
+	return offline_and_remove_memory_ranges(ranges, nr);
+#else
+	return -EOPNOTSUPP;
 #endif
 }
