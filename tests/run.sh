@@ -43,11 +43,30 @@ while [ $# -gt 0 ]; do
 done
 case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
 
+# Kernel command-line arguments a suite needs; added to any boot that runs it.
+#  abi-bootpolicy: the online policy set at boot
+#  match: a second soft-reserved range (512 MiB at 6.5 GiB, in node 1, apart
+#         from the first so they do not merge): dax_hmem makes dax1.0 in a
+#         region of its own
+declare -A SUITE_APPEND=(
+	[abi-bootpolicy]="memhp_default_state=offline"
+	[match]="memmap=512M%6656M-1+0xefffffff"
+)
 # Companion boots: a suite that needs another kernel command line, or that
 # leaves the machine unusable, runs in a boot of its own after its parent.
 declare -A COMPANIONS=(
-	[abi]="abi-bootpolicy|memhp_default_state=offline abi-leak|"
+	[abi]="abi-bootpolicy abi-leak"
+	[atomic]="match"
 )
+
+# suite_append LIST: the command-line arguments the suites of LIST need.
+suite_append() {
+	local t out=""
+	for t in ${1//,/ }; do
+		[ -n "${SUITE_APPEND[$t]:-}" ] && out="$out ${SUITE_APPEND[$t]}"
+	done
+	echo "$out"
+}
 
 # Suites for "all": every t-*.sh not marked "dka: not-in-all", not the demo.
 all_suites() {
@@ -86,7 +105,7 @@ boot_and_parse() {
 	local rc=0 t0 line results nres=0 end bad
 	t0=$(date +%s)
 	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" --timeout "$TIMEOUT" \
-		--append "dka.driver=$driver dka.tests=$tests$append" || rc=$?
+		--append "dka.driver=$driver dka.tests=$tests$(suite_append "$tests")$append" || rc=$?
 	BOOT_SECS=$(($(date +%s) - t0))
 	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
 	if [ -n "$results" ]; then
@@ -152,9 +171,8 @@ run_kernel() {
 				logs="$logs $log"
 				for t in ${tests//,/ }; do
 					for c in ${COMPANIONS[$t]:-}; do
-						log="$LOG_DIR/$name-$driver-${c%%|*}.console.log"
-						boot_and_parse "$name" "$driver" "$initrd" "${c%%|*}" \
-							"$APPEND ${c#*|}" "$log" 2>>"$klog"
+						log="$LOG_DIR/$name-$driver-$c.console.log"
+						boot_and_parse "$name" "$driver" "$initrd" "$c" "$APPEND" "$log" 2>>"$klog"
 						boots="$boots+$BOOT_SECS"
 						logs="$logs $log"
 					done
