@@ -1,17 +1,21 @@
 #!/bin/bash
-# make check: the lint gates (tests/lint.sh), then every guest suite on
-# every kernel we support (run.sh boots companions for suites that need a
-# boot of their own), plus the ABI suite against Linux 7.3's in-kernel kmem (the oracle).
-# Prints each run's results and a closing "N passed, N failed" over all.
+# make check: the lint gates (tests/lint.sh: checkpatch, W=1 + sparse builds
+# for every kernel), then the matrix (tests/run.sh --all): every guest suite
+# on every kernel of tests/harness/kernels.sh (run.sh boots companions for
+# suites that need a boot of their own), plus the ABI and fuzz suites against
+# Linux 7.3's in-kernel kmem (the oracle), with a table of per-kernel results
+# and times. Prints each step's results, the time of each step and a closing
+# "N passed, N failed" over all.
+#   DKA_JOBS: kernels booted at once (default: the number of cores; each
+#   boot is single-threaded TCG).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
-# Kernels our module supports so far (7.3 builds are refused: no verified
-# dax layout yet); 7.3 serves as the oracle with its in-kernel kmem.
-RUNS=("--kernel 5.10 --kernel 6.1 --tests all"
-      "--kernel 7.3 --driver kmem --tests abi,fuzz")
+JOBS=${DKA_JOBS:-$(nproc)}
+RUNS=("--all --jobs $JOBS")
 
 pass=0 fail=0 t0=$(date +%s)
+times=()
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for r in lint "${RUNS[@]}"; do
@@ -22,7 +26,9 @@ for r in lint "${RUNS[@]}"; do
 		cmd=(tests/run.sh $r)
 	fi
 	echo "=== ${cmd[*]}"
+	t1=$(date +%s)
 	"${cmd[@]}" 2>&1 | tee "$tmp"
+	times+=("${cmd[*]}: $(($(date +%s) - t1)) s")
 	out=$(tail -n 1 "$tmp")
 	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		pass=$((pass + BASH_REMATCH[1]))
@@ -32,6 +38,7 @@ for r in lint "${RUNS[@]}"; do
 		fail=$((fail + 1))
 	fi
 done
+printf '%s\n' "${times[@]}"
 echo "make check: $(($(date +%s) - t0)) s"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

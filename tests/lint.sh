@@ -2,14 +2,16 @@
 # make lint: the kernel-quality gates on the module sources:
 #  - checkpatch.pl --strict (from Debian's linux-source-6.1 package, fetched
 #    into the cache once), clean with no exceptions;
-#  - a W=1 build (extra warnings, kernel-doc) with sparse (C=2) for every
-#    supported kernel, clean for our files.
+#  - a W=1 build (extra warnings, kernel-doc) with sparse (C=2, Debian's
+#    sparse package in the build chroot) for every kernel of
+#    tests/harness/kernels.sh (or DKA_LINT_KERNELS), clean for our files.
 # Prints one result line per gate and a closing "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/harness/common.sh"
-cd "$REPO_DIR"
+. "$HARNESS_DIR/kernels.sh"
+cd "$REPO_DIR" || exit 1
 
-KERNELS=(${DKA_LINT_KERNELS:-5.10 6.1})
+read -r -a KERNELS <<<"${DKA_LINT_KERNELS:-${KERNEL_NAMES[*]}}"
 pass=0 fail=0
 result() {
 	if [ "$2" = ok ]; then
@@ -54,9 +56,11 @@ fi
 for k in "${KERNELS[@]}"; do
 	log=$(mktemp)
 	if DKA_MAKE_EXTRA="W=1 C=2" "$HARNESS_DIR/build.sh" "$k" >"$log" 2>&1; then
-		# our own files only: kernel headers have W=1 noise of their own
-		warn=$(grep -E '^/build/[^ ]*/src/[^ ]*: (warning|error)' "$log" | sort -u)
-		if ! grep -q '^  CHECK   .*/src/kmem.c' "$log"; then
+		# our own files only: kernel headers have W=1 noise of their own.
+		# Up to 6.12 kbuild names them /build/KVER/src/src/x.c, 7.x (which
+		# runs make in the module's directory) src/x.c.
+		warn=$(grep -E '^(/build/[^ ]*/)?src/[^ ]*: (warning|error)' "$log" | sort -u)
+		if ! grep -qE '^  CHECK   (.*/)?src/kmem.c' "$log"; then
 			result "$k: W=1 + sparse build" "sparse did not run"
 		elif [ -z "$warn" ]; then
 			result "$k: W=1 + sparse build clean" ok

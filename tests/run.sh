@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/run.sh [--kernel NAME]... [--driver kmem|dax_kmem_atomic] [--tests LIST]
 #              [--append ARGS] [--timeout SECONDS]
-# tests/run.sh --all
+# tests/run.sh --all [--jobs N]
 # For each kernel: fetch it, build the module (not for the in-kernel kmem),
 # pack an initramfs, boot QEMU and run the guest suites (tests/guest/t-*.sh;
 # LIST is comma-separated, default "abi"; "all" = every suite). Prints every
@@ -9,7 +9,12 @@
 # Exits non-zero when a check failed, a guest did not finish, the kernel
 # oopsed/panicked, or its log shows WARNING/BUG/Call Trace.
 #   --all: every kernel of tests/harness/kernels.sh with our driver and every
-#          suite, then the ABI suite on the oracle (7.3's in-kernel kmem).
+#          suite, then the ABI and fuzz suites on the oracle (7.3's in-kernel
+#          kmem); ends with a table: one line per kernel (checks passed and
+#          failed, fetch, build and boot seconds).
+#   --jobs N: run up to N kernels at once (default DKA_JOBS or 1); each boot
+#          is single-threaded TCG, so N = the number of cores fills them.
+#          Output is printed per kernel, in order, as each one finishes.
 #
 #   tests/run.sh --kernel 7.3 --driver kmem --tests abi     # the 7.3 oracle
 #
@@ -28,6 +33,7 @@ DRIVER=dax_kmem_atomic
 TESTS=abi
 APPEND=""
 ALL=0
+JOBS=${DKA_JOBS:-1}
 TIMEOUT=${DKA_TIMEOUT:-1200}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -37,11 +43,13 @@ while [ $# -gt 0 ]; do
 	--append) APPEND="$APPEND $2"; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--all) ALL=1; shift ;;
-	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	--jobs) JOBS=$2; shift 2 ;;
+	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
 case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive number"
 
 # Kernel command-line arguments a suite needs; added to any boot that runs it.
 #  abi-bootpolicy: the online policy set at boot
@@ -150,6 +158,8 @@ run_kernel() {
 	[ "$tests" = all ] && tests=$(all_suites)
 	K_PASS=0 K_FAIL=0
 	t0=$(date +%s)
+	t1=$t0 t2=$t0 t3=$t0 boots=""
+	kver=$name
 	klog="$LOG_DIR/$name-$driver.host.log"
 	logs="$klog"
 	if ! "$HARNESS_DIR/fetch-kernel.sh" "$name" 2>>"$klog"; then
@@ -177,32 +187,134 @@ run_kernel() {
 						logs="$logs $log"
 					done
 				done
-				kver=$(sed -n 's/^KVER=//p' "$DKA_CACHE/kernels/$name.env")
-				echo "[$name] $kver $driver: $K_PASS passed, $K_FAIL failed" \
-					"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s," \
-					"boots ${boots}s)"
 			fi
 		fi
 	fi
+	kver=$(sed -n 's/^KVER=//p' "$DKA_CACHE/kernels/$name.env" 2>/dev/null || echo "$name")
+	t0=$((t0 - ${PREP_FETCH[$name]:-0}))
+	echo "[$name] $kver $driver: $K_PASS passed, $K_FAIL failed" \
+		"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s," \
+		"boots ${boots:-0}s, total $(($(date +%s) - t0))s)"
+	# the summary table's row: kernel KVER driver passed failed fetch build boots total
+	K_ROW="$name ${kver:-?} $driver $K_PASS $K_FAIL $((t1 - t0)) $((t2 - t1)) $((${boots:-0})) $(($(date +%s) - t0))"
 	if [ "$K_FAIL" -gt 0 ]; then
 		read -r -a loga <<<"$logs"
 		BAD_LOGS+=("${loga[@]}")
 	fi
 	TOTAL_PASS=$((TOTAL_PASS + K_PASS))
 	TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL))
+	ROWS+=("$K_ROW")
 }
 
+# A job runs run_kernel in a subshell with its output in a file; its counts,
+# summary row and failed logs come back through a second file.
+declare -a JOB_PIDS=() JOB_FILES=()
+ROWS=()
+start_job() {
+	local f="$LOG_DIR/job-${#JOB_FILES[@]}"
+	(
+		TOTAL_PASS=0 TOTAL_FAIL=0 BAD_LOGS=() ROWS=()
+		run_kernel "$@" >"$f.out" 2>&1
+		{
+			echo "$TOTAL_PASS $TOTAL_FAIL"
+			echo "$K_ROW"
+			printf '%s\n' "${BAD_LOGS[@]}"
+		} >"$f.res"
+	) &
+	JOB_PIDS+=($!)
+	JOB_FILES+=("$f")
+}
+# finish_job I: wait for job I, print its output, add its results.
+finish_job() {
+	local f=${JOB_FILES[$1]} p q l
+	wait "${JOB_PIDS[$1]}" || true
+	cat "$f.out"
+	if [ ! -s "$f.res" ]; then
+		echo "FAIL - job $1 died (see $f.out)"
+		TOTAL_FAIL=$((TOTAL_FAIL + 1))
+		return
+	fi
+	{
+		read -r p q
+		read -r l
+		ROWS+=("$l")
+		while read -r l; do [ -n "$l" ] && BAD_LOGS+=("$l"); done
+	} <"$f.res"
+	TOTAL_PASS=$((TOTAL_PASS + p))
+	TOTAL_FAIL=$((TOTAL_FAIL + q))
+}
+
+# prepare "NAME DRIVER TESTS"...: before parallel jobs, fetch every kernel and
+# make every build chroot one at a time (kernels share apt lists and chroots).
+declare -A PREP_FETCH=()
+prepare() {
+	local r t0 name suite
+	local -a a suites=()
+	for r in "$@"; do
+		read -r -a a <<<"$r"
+		name=${a[0]}
+		[ -n "${PREP_FETCH[$name]:-}" ] && continue
+		t0=$(date +%s)
+		"$HARNESS_DIR/fetch-kernel.sh" "$name" 2>>"$LOG_DIR/prepare.log" || continue
+		PREP_FETCH[$name]=$(($(date +%s) - t0))
+		suite=${K_CHROOT[$name]}
+		[ "${a[1]}" = kmem ] || [[ " ${suites[*]} " == *" $suite "* ]] || suites+=("$suite")
+	done
+	for suite in "${suites[@]}"; do
+		"$HARNESS_DIR/chroot.sh" "$suite" >/dev/null 2>>"$LOG_DIR/prepare.log" || true
+	done
+}
+
+# run_all "NAME DRIVER TESTS"...: every run, JOBS at a time, output in order.
+run_all() {
+	local r next=0 done_=0 n=$#
+	local -a runs=("$@") a
+	[ "$JOBS" -gt 1 ] && [ $n -gt 1 ] && prepare "$@"
+	if [ "$JOBS" = 1 ]; then
+		for r in "${runs[@]}"; do
+			read -r -a a <<<"$r"
+			run_kernel "${a[@]}"
+		done
+		return
+	fi
+	while [ $done_ -lt $n ]; do
+		while [ $next -lt $n ] && [ $((next - done_)) -lt "$JOBS" ]; do
+			read -r -a a <<<"${runs[$next]}"
+			start_job "${a[@]}"
+			next=$((next + 1))
+		done
+		finish_job "$done_"
+		done_=$((done_ + 1))
+	done
+}
+
+# The table at the end: one line per kernel run.
+summary_table() {
+	local r
+	[ ${#ROWS[@]} -gt 1 ] || return 0
+	echo "summary ($(($(date +%s) - T_START)) s in all, $JOBS at a time):"
+	printf '  %-9s %-22s %-16s %6s %6s %6s %6s %6s %6s\n' kernel release driver passed failed fetch build boots total
+	for r in "${ROWS[@]}"; do
+		# shellcheck disable=SC2086
+		printf '  %-9s %-22s %-16s %6s %6s %5ss %5ss %5ss %5ss\n' $r
+	done
+}
+
+T_START=$(date +%s)
+RUNS=()
 if [ $ALL = 1 ]; then
 	for name in "${KERNEL_NAMES[@]}"; do
-		run_kernel "$name" dax_kmem_atomic all
+		RUNS+=("$name dax_kmem_atomic all")
 	done
-	run_kernel "$ORACLE_KERNEL" kmem abi
+	RUNS+=("$ORACLE_KERNEL kmem abi,fuzz")
 else
 	[ ${#KERNELS[@]} -gt 0 ] || KERNELS=("${KERNEL_NAMES[@]}")
 	for name in "${KERNELS[@]}"; do
-		run_kernel "$name" "$DRIVER" "$TESTS"
+		RUNS+=("$name $DRIVER $TESTS")
 	done
 fi
+run_all "${RUNS[@]}"
+summary_table
 
 if [ ${#BAD_LOGS[@]} -gt 0 ]; then
 	echo "logs of failed runs:"

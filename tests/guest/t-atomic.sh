@@ -183,7 +183,7 @@ racer() {
 	) &
 	at_pid=$!
 	at_bad=""
-	for at_i in 1 2 3 4 5 6 7 8; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		for at_s in unplugged online_movable; do
 			at_r=$(sysfs-write "$DAXBUS/devices/dax0.0/state" $at_s)
 			[ "$at_r" = OK ] || at_bad="$at_bad $at_s:$at_r"

@@ -59,8 +59,8 @@ mkdir -p "$DKA_CACHE/tools"
 for TOOL_SRC in "$TESTS_DIR"/guest/tools/*.c; do
 	TOOL_BIN="$DKA_CACHE/tools/$(basename "$TOOL_SRC" .c)"
 	if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ]; then
-		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp" "$TOOL_SRC"
-		mv "$TOOL_BIN.tmp" "$TOOL_BIN"
+		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp$$" "$TOOL_SRC"
+		mv "$TOOL_BIN.tmp$$" "$TOOL_BIN"
 	fi
 	cp "$TOOL_BIN" "$WORK/bin/"
 done
