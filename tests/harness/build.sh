@@ -1,13 +1,14 @@
 #!/bin/bash
 # build.sh NAME [SRCDIR]: build the module (and tests/helpers when present)
 # for kernel NAME inside a cached Debian build chroot that has the kernel's
-# headers packages unpacked at their real paths. SRCDIR defaults to the repo.
+# headers packages unpacked at their real paths. SRCDIR defaults to $DKA_SRC,
+# else the repo (DKA_SRC=DIR tests/run.sh ... tests another tree).
 # The .ko files land in $DKA_CACHE/build/KVER/.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 NAME=${1:?usage: build.sh NAME [SRCDIR]}
-SRC=${2:-$REPO_DIR}
+SRC=${2:-${DKA_SRC:-$REPO_DIR}}
 SRC=$(cd "$SRC" && pwd)
 is_root || die "build.sh needs root (chroot)"
 [ -f "$SRC/Makefile" ] || die "no Makefile in $SRC"
