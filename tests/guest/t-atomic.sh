@@ -213,7 +213,15 @@ uevent_sent() {
 	at_pid=$!
 	sleep 0.3
 	set_state dax0.0 unplugged && set_state dax0.0 online_movable
-	sleep 0.5
+	# busybox uevent forks a shell per event (48 here): under TCG on a busy
+	# host that takes seconds, so wait for the events instead of a fixed time
+	at_i=0
+	while [ $at_i -lt 150 ]; do
+		grep -q "^change .*/dax0.0 unplugged$" /tmp/uevents 2>/dev/null &&
+			grep -q "^change .*/dax0.0 online_movable$" /tmp/uevents && break
+		sleep 0.1
+		at_i=$((at_i + 1))
+	done
 	kill $at_pid
 	grep -q "^change .*/dax0.0 unplugged$" /tmp/uevents &&
 		grep -q "^change .*/dax0.0 online_movable$" /tmp/uevents ||
