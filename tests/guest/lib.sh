@@ -174,18 +174,35 @@ dax_unbind() {
 
 # dax_release DEV: unbind without leaking memory: unplug through `state` when
 # there is one, else offline the blocks one by one (legacy flow), then unbind.
+# Copes with every way a device can be found: unbound (6.12+: hmem devices are
+# kmem-typed, device_dax does not take them, and nothing auto-binds without
+# kmem), bound to device_dax (5.10/6.1), or bound to kmem (6.12+ binds hmem
+# devices to kmem by type when it loads), offline or, with Debian 6.12+'s
+# default policy, online. A block that will not go offline is tried again
+# (a racer, a transient page); if one stays online the device is left bound
+# and 1 returned, since unbinding would leak the memory until reboot.
 dax_release() {
-	local _b _drv
+	local _b _drv _left _pass
 	_drv=$(dax_driver "$1")
 	[ -n "$_drv" ] || return 0
 	if [ -e "$DAXBUS/devices/$1/state" ]; then
 		set_state "$1" unplugged || info "dax_release: unplug of $1 failed"
 	fi
-	for _b in $(blocks_of "$1"); do
-		[ "$(cat "$MEMSYS/memory$_b/state" 2>/dev/null)" = online ] || continue
-		echo offline >"$MEMSYS/memory$_b/state" 2>/dev/null ||
-			info "dax_release: memory$_b would not go offline"
+	_pass=0
+	while :; do
+		_left=""
+		for _b in $(blocks_of "$1"); do
+			[ "$(cat "$MEMSYS/memory$_b/state" 2>/dev/null)" = online ] || continue
+			echo offline >"$MEMSYS/memory$_b/state" 2>/dev/null || _left="$_left memory$_b"
+		done
+		[ -n "$_left" ] && [ $_pass -lt 2 ] || break
+		_pass=$((_pass + 1))
+		sleep 0.2
 	done
+	if [ -n "$_left" ]; then
+		info "dax_release: $1 ($_drv) kept bound:$_left would not go offline"
+		return 1
+	fi
 	echo "$1" >"$DAXBUS/drivers/$_drv/unbind"
 }
 
