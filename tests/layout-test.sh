@@ -1,0 +1,112 @@
+#!/bin/bash
+# tests/layout-test.sh: the build-time layout check (scripts/layout-check.sh)
+# must accept the right BTF and stop the build, saying what differs, when
+# the BTF is another kernel's.  Builds for 6.1 in its Debian chroot:
+#   - its own BTF (from /boot/vmlinuz, as on a Debian system): verified;
+#   - 7.3's BTF (DKA_BTF=): refused, naming the members that moved;
+#   - 5.10's BTF: refused (remove() returns int there), suggesting v5.10;
+#   - 5.10's BTF with DKA_IGNORE_BTF_MISMATCH=1: builds, loudly;
+#   - no BTF at all: builds, saying the layout is not verified.
+# Prints one line per check and "N passed, N failed"; exits non-zero on a
+# failure.
+set -euo pipefail
+# shellcheck source=harness/common.sh
+. "$(dirname "$0")/harness/common.sh"
+
+is_root || die "layout-test.sh needs root (chroot)"
+pass=0
+fail=0
+ok() { echo "ok - layout: $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - layout: $*"; fail=$((fail + 1)); }
+
+# The 6.1 chroot with its headers, and the BTF files of 5.10 and 7.3.
+setup_log=$(mktemp)
+{
+	"$HARNESS_DIR/build.sh" 6.1 &&
+	"$HARNESS_DIR/fetch-kernel.sh" 5.10 &&
+	"$HARNESS_DIR/fetch-kernel.sh" 7.3
+} >/dev/null 2>"$setup_log" || { cat "$setup_log" >&2; die "setup failed"; }
+rm -f "$setup_log"
+# shellcheck disable=SC1090,SC1091
+. "$DKA_CACHE/kernels/6.1.env"
+KVER61=$KVER
+CHROOT=$("$HARNESS_DIR/chroot.sh" "$CHROOT_SUITE")
+# shellcheck disable=SC1090,SC1091
+VMLINUZ510=$(. "$DKA_CACHE/kernels/5.10.env" && echo "$VMLINUZ")
+# shellcheck disable=SC1090,SC1091
+HDR73=$(. "$DKA_CACHE/kernels/7.3.env" && echo "$HDR_DEBS" | tr ' ' '\n' | grep 'linux-headers-.*-amd64_')
+
+W=/var/tmp/dka-layout-test
+rm -rf "${CHROOT:?}$W"
+mkdir -p "$CHROOT$W/src"
+cp "$VMLINUZ510" "$CHROOT$W/vmlinuz-5.10"
+dpkg-deb --fsys-tarfile "$HDR73" | tar -xO --wildcards '*/vmlinux' >"$CHROOT$W/vmlinux-7.3"
+[ -s "$CHROOT$W/vmlinux-7.3" ] || die "no vmlinux in $HDR73"
+(cd "$REPO_DIR" && git ls-files -co --exclude-standard -z |
+	while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+	tar --null -T - -cf -) | tar -C "$CHROOT$W/src" -xf -
+
+hidden=""
+restore() {
+	if [ -n "$hidden" ]; then mv "$hidden" "${hidden%.hidden}"; fi
+	rm -rf "${CHROOT:?}$W"
+}
+trap restore EXIT
+
+# build VAR=VALUE...: clean build of the module for 6.1 in the chroot;
+# output in $out, status in $rc.
+build() {
+	rc=0
+	out=$(chroot "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+		make -C "$W/src" KDIR="/usr/src/linux-headers-$KVER61" "$@" 2>&1) || rc=$?
+	chroot "$CHROOT" make -C "$W/src" KDIR="/usr/src/linux-headers-$KVER61" clean >/dev/null 2>&1 || true
+}
+has() { grep -qF -- "$1" <<<"$out"; }
+show() { sed 's/^/#   /' <<<"$out" | grep -v 'PROBE\|CC \[M\]\|LD \[M\]\|Entering\|Leaving' | head -n 30; }
+
+build
+if [ $rc = 0 ] && has "LAYOUT  v6.1 verified against the BTF of $KVER61 (/boot/vmlinuz-$KVER61)"; then
+	ok "6.1 built against its own BTF is verified"
+else
+	nok "6.1 built against its own BTF is verified (rc=$rc)"; show
+fi
+
+build DKA_BTF="$W/vmlinux-7.3"
+if [ $rc != 0 ] && has "does not match the kernel $KVER61" &&
+	has "struct dev_dax: member nr_range is at offset 860 in the kernel" &&
+	grep -q "has no member named .cached_size." <<<"$out" &&
+	has "no known layout family matches this kernel" &&
+	! has "LD [M]"; then
+	ok "7.3's BTF stops the 6.1 build, naming the members that differ"
+else
+	nok "7.3's BTF stops the 6.1 build, naming the members that differ (rc=$rc)"; show
+fi
+
+build DKA_BTF="$W/vmlinuz-5.10"
+if [ $rc != 0 ] && has "struct dax_device_driver: function remove returns value in the kernel" &&
+	has "the layout family that matches this kernel's BTF: v5.10" && ! has "LD [M]"; then
+	ok "5.10's BTF stops the 6.1 build (remove() returns int) and names v5.10"
+else
+	nok "5.10's BTF stops the 6.1 build (remove() returns int) and names v5.10 (rc=$rc)"; show
+fi
+
+build DKA_BTF="$W/vmlinuz-5.10" DKA_IGNORE_BTF_MISMATCH=1
+if [ $rc = 0 ] && has "WARNING: DKA_IGNORE_BTF_MISMATCH=1" && has "LD [M]"; then
+	ok "DKA_IGNORE_BTF_MISMATCH=1 builds anyway, with a warning"
+else
+	nok "DKA_IGNORE_BTF_MISMATCH=1 builds anyway, with a warning (rc=$rc)"; show
+fi
+
+if [ -e "$CHROOT/boot/vmlinuz-$KVER61" ]; then
+	hidden="$CHROOT/boot/vmlinuz-$KVER61.hidden"
+	mv "$CHROOT/boot/vmlinuz-$KVER61" "$hidden"
+fi
+build
+if [ $rc = 0 ] && has "no BTF found for $KVER61" && has "NOT verified" && has "LD [M]"; then
+	ok "without any BTF the build goes on and says the layout is not verified"
+else
+	nok "without any BTF the build goes on and says the layout is not verified (rc=$rc)"; show
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
