@@ -39,9 +39,13 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
 fi
 
 BUILD_DIR="$DKA_CACHE/build/$KVER"
-WORK="$DKA_CACHE/initramfs/$KVER-$DRIVER"
-[ -n "$OUT" ] || OUT="$WORK.cpio"
+# The tree is built in a directory of this process (runs for the same kernel
+# may overlap) and kept, for a look, as initramfs/KVER-DRIVER afterwards.
+KEEP="$DKA_CACHE/initramfs/$KVER-$DRIVER"
+WORK="$KEEP.tmp$$"
+[ -n "$OUT" ] || OUT="$KEEP.cpio"
 rm -rf "$WORK"
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK"/{bin,dev,proc,sys,tmp,run,etc,lib/modules/"$KVER",lib64,usr,dka,root}
 ln -s bin "$WORK/sbin"
 ln -s ../bin "$WORK/usr/bin"
@@ -113,6 +117,8 @@ chmod +x "$WORK/init" "$WORK"/dka/*.sh 2>/dev/null || true
 echo "$DRIVER" >"$WORK/dka/default-driver"
 echo "$KVER" >"$WORK/dka/kver"
 
-(cd "$WORK" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+(cd "$WORK" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp$$"
+mv "$OUT.tmp$$" "$OUT"
+rm -rf "$KEEP"
+mv "$WORK" "$KEEP" 2>/dev/null || rm -rf "$WORK"
 echo "$OUT"
