@@ -43,7 +43,11 @@ static int __init dka_init(void)
 		pr_err("dax_kmem_atomic: cannot register on the dax bus: %d\n", rc);
 		goto err_guard;
 	}
+#ifdef DKA_LAYOUT_VERIFIED
 	pr_info("dax_kmem_atomic: dax structure %s\n", DKA_LAYOUT_CHECK);
+#else
+	pr_warn("dax_kmem_atomic: dax structure %s\n", DKA_LAYOUT_CHECK);
+#endif
 	return 0;
 
 err_guard:
