@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* probe: HAVE_MEMORY_NOTIFY_STATUS_NID - struct memory_notify has status_change_nid (up to 7.1; 7.2 moved node changes to a node notifier) */
+/* probe: HAVE_MEMORY_NOTIFY_STATUS_NID - memory_notify.status_change_nid (gone in 7.2) */
 #include <linux/memory.h>
 
 int dka_probe(struct memory_notify *mn);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * btf-layout: print, as C, what a kernel's BTF says about some structs
+ * btf-layout: print, as C macro calls, what a kernel's BTF says about some structs
  * and enums, so that the build can check our view of the private dax
  * structures against the kernel it is built for (scripts/layout-check.sh).
  *
@@ -9,9 +9,10 @@
  * FILE is raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF
  * section (a vmlinux).  For each struct it prints
  *
- *   DKA_BTF_SIZE(name, bytes)
- *   DKA_BTF_MEMBER(name, member, offset, bytes)      (one per member)
- *   DKA_BTF_FN_RETURNS(name, member, void|value)     (function pointers)
+ *   DKA_BTF_SIZE(name, bytes);
+ *   DKA_BTF_OFFSET(name, member, offset);            (one pair per member)
+ *   DKA_BTF_MSIZE(name, member, bytes);
+ *   DKA_BTF_FN_RETURNS(name, member, void|value);    (function pointers)
  *
  * and for each enum one DKA_BTF_ENUMERATOR(name, enumerator, value) per
  * value.  A struct or enum the BTF does not have is printed as
@@ -20,14 +21,21 @@
  *
  * Exit status: 0, 1 on a usage or format error (message on stderr).
  *
- * Host tool: plain C99, no libraries, written from the BTF format
+ * Host tool: plain C, no libraries, written from the BTF format
  * description (Documentation/bpf/btf.rst); little-endian BTF only.
  */
 #include <errno.h>
-#include <stdint.h>
+#include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The kernel's fixed-size types, from the uapi headers (linux-libc-dev). */
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __s32 s32;
+typedef __u64 u64;
 
 #define BTF_MAGIC 0xeb9f
 
@@ -38,50 +46,50 @@ enum {
 };
 
 struct btf_header {
-	uint16_t magic;
-	uint8_t version;
-	uint8_t flags;
-	uint32_t hdr_len;
-	uint32_t type_off;
-	uint32_t type_len;
-	uint32_t str_off;
-	uint32_t str_len;
+	u16 magic;
+	u8 version;
+	u8 flags;
+	u32 hdr_len;
+	u32 type_off;
+	u32 type_len;
+	u32 str_off;
+	u32 str_len;
 };
 
 struct btf_type {
-	uint32_t name_off;
-	uint32_t info;		/* vlen: bits 0-15, kind: 24-28, kind_flag: 31 */
-	uint32_t size_or_type;
+	u32 name_off;
+	u32 info;		/* vlen: bits 0-15, kind: 24-28, kind_flag: 31 */
+	u32 size_or_type;
 };
 
 struct btf_member {
-	uint32_t name_off;
-	uint32_t type;
-	uint32_t offset;	/* bits; with kind_flag: bitfield size << 24 */
+	u32 name_off;
+	u32 type;
+	u32 offset;	/* bits; with kind_flag: bitfield size << 24 */
 };
 
 struct btf_enum {
-	uint32_t name_off;
-	int32_t val;
+	u32 name_off;
+	s32 val;
 };
 
 struct btf_enum64 {
-	uint32_t name_off;
-	uint32_t val_lo32;
-	uint32_t val_hi32;
+	u32 name_off;
+	u32 val_lo32;
+	u32 val_hi32;
 };
 
 struct btf_array {
-	uint32_t type;
-	uint32_t index_type;
-	uint32_t nelems;
+	u32 type;
+	u32 index_type;
+	u32 nelems;
 };
 
 static const char *prog = "btf-layout";
 static const char *strs;
-static uint32_t strs_len;
+static u32 strs_len;
 static const struct btf_type **types;	/* by type id; [0] is void */
-static uint32_t nr_types;
+static u32 nr_types;
 
 static void die(const char *fmt, const char *arg)
 {
@@ -106,7 +114,7 @@ static int kflag_of(const struct btf_type *t)
 	return t->info >> 31;
 }
 
-static const char *str_at(uint32_t off)
+static const char *str_at(u32 off)
 {
 	return off < strs_len ? strs + off : "";
 }
@@ -168,7 +176,7 @@ static void index_types(const char *buf, size_t len)
 }
 
 /* Size in bytes of type @id, through typedefs and qualifiers. */
-static uint64_t type_size(uint32_t id, int depth)
+static u64 type_size(u32 id, int depth)
 {
 	const struct btf_type *t;
 
@@ -194,7 +202,7 @@ static uint64_t type_size(uint32_t id, int depth)
 }
 
 /* Type @id without typedefs and qualifiers. */
-static const struct btf_type *strip(uint32_t id)
+static const struct btf_type *strip(u32 id)
 {
 	int depth;
 
@@ -213,7 +221,7 @@ static const struct btf_type *strip(uint32_t id)
 }
 
 /* For a pointer-to-function member: does the function return void? */
-static void print_fn_return(const char *name, const char *mname, uint32_t id)
+static void print_fn_return(const char *name, const char *mname, u32 id)
 {
 	const struct btf_type *t = strip(id);
 
@@ -222,14 +230,14 @@ static void print_fn_return(const char *name, const char *mname, uint32_t id)
 	t = strip(t->size_or_type);
 	if (!t || kind_of(t) != K_FUNC_PROTO)
 		return;
-	printf("DKA_BTF_FN_RETURNS(%s, %s, %s)\n", name, mname,
+	printf("DKA_BTF_FN_RETURNS(%s, %s, %s);\n", name, mname,
 	       t->size_or_type ? "value" : "void");
 }
 
 /* The complete (not forward-declared) struct or enum named @name. */
 static const struct btf_type *find_type(const char *name, int want_enum)
 {
-	uint32_t id;
+	u32 id;
 
 	for (id = 1; id < nr_types; id++) {
 		const struct btf_type *t = types[id];
@@ -250,22 +258,23 @@ static void print_struct(const char *name)
 	unsigned int i;
 
 	if (!t) {
-		printf("DKA_BTF_ABSENT(%s)\n", name);
+		printf("DKA_BTF_ABSENT(%s);\n", name);
 		return;
 	}
-	printf("DKA_BTF_SIZE(%s, %u)\n", name, t->size_or_type);
+	printf("DKA_BTF_SIZE(%s, %u);\n", name, t->size_or_type);
 	m = (const void *)(t + 1);
 	for (i = 0; i < vlen_of(t); i++, m++) {
-		uint32_t bits = kflag_of(t) ? m->offset & 0xffffff : m->offset;
-		uint32_t bitsize = kflag_of(t) ? m->offset >> 24 : 0;
+		u32 bits = kflag_of(t) ? m->offset & 0xffffff : m->offset;
+		u32 bitsize = kflag_of(t) ? m->offset >> 24 : 0;
 		const char *mname = str_at(m->name_off);
 
 		if (!*mname || bitsize || bits % 8)
-			printf("DKA_BTF_UNSUPPORTED(%s, %s)\n", name,
+			printf("DKA_BTF_UNSUPPORTED(%s, %s);\n", name,
 			       *mname ? mname : "anonymous");
 		else
-			printf("DKA_BTF_MEMBER(%s, %s, %u, %llu)\n", name, mname,
-			       bits / 8,
+			printf("DKA_BTF_OFFSET(%s, %s, %u);\n"
+			       "DKA_BTF_MSIZE(%s, %s, %llu);\n",
+			       name, mname, bits / 8, name, mname,
 			       (unsigned long long)type_size(m->type, 0));
 		if (*mname)
 			print_fn_return(name, mname, m->type);
@@ -278,12 +287,12 @@ static void print_enum(const char *name)
 	unsigned int i;
 
 	if (!t) {
-		printf("DKA_BTF_ABSENT(%s)\n", name);
+		printf("DKA_BTF_ABSENT(%s);\n", name);
 		return;
 	}
 	for (i = 0; i < vlen_of(t); i++) {
 		long long val;
-		uint32_t noff;
+		u32 noff;
 
 		if (kind_of(t) == K_ENUM) {
 			const struct btf_enum *e = (const void *)(t + 1);
@@ -294,10 +303,10 @@ static void print_enum(const char *name)
 			const struct btf_enum64 *e = (const void *)(t + 1);
 
 			noff = e[i].name_off;
-			val = (long long)(((uint64_t)e[i].val_hi32 << 32) |
+			val = (long long)(((u64)e[i].val_hi32 << 32) |
 					  e[i].val_lo32);
 		}
-		printf("DKA_BTF_ENUMERATOR(%s, %s, %lld)\n", name, str_at(noff),
+		printf("DKA_BTF_ENUMERATOR(%s, %s, %lld);\n", name, str_at(noff),
 		       val);
 	}
 }
@@ -305,8 +314,8 @@ static void print_enum(const char *name)
 /* Find the .BTF section of a little-endian ELF64 file. */
 static const char *elf_btf(const char *buf, size_t len, size_t *btf_len)
 {
-	uint64_t shoff, off, sz;
-	uint16_t shentsize, shnum, shstrndx, i;
+	u64 shoff, off, sz;
+	u16 shentsize, shnum, shstrndx, i;
 	const char *sh, *shstr;
 
 	if (len < 64 || buf[4] != 2 || buf[5] != 1)
@@ -316,7 +325,7 @@ static const char *elf_btf(const char *buf, size_t len, size_t *btf_len)
 	memcpy(&shnum, buf + 0x3c, 2);
 	memcpy(&shstrndx, buf + 0x3e, 2);
 	if (shentsize < 64 || shstrndx >= shnum ||
-	    shoff > len || (uint64_t)shnum * shentsize > len - shoff)
+	    shoff > len || (u64)shnum * shentsize > len - shoff)
 		die("%s: bad ELF section table", "input");
 	sh = buf + shoff + (size_t)shstrndx * shentsize;
 	memcpy(&off, sh + 0x18, 8);
@@ -324,7 +333,7 @@ static const char *elf_btf(const char *buf, size_t len, size_t *btf_len)
 		die("%s: bad ELF section names", "input");
 	shstr = buf + off;
 	for (i = 0; i < shnum; i++) {
-		uint32_t name;
+		u32 name;
 
 		sh = buf + shoff + (size_t)i * shentsize;
 		memcpy(&name, sh, 4);
@@ -393,8 +402,8 @@ int main(int argc, char **argv)
 	if (h.magic != BTF_MAGIC || h.version != 1)
 		die("%s: no BTF (bad magic or version)", argv[1]);
 	if (h.hdr_len > btf_len ||
-	    (uint64_t)h.type_off + h.type_len > btf_len - h.hdr_len ||
-	    (uint64_t)h.str_off + h.str_len > btf_len - h.hdr_len)
+	    (u64)h.type_off + h.type_len > btf_len - h.hdr_len ||
+	    (u64)h.str_off + h.str_len > btf_len - h.hdr_len)
 		die("%s: BTF sections outside the data", argv[1]);
 	strs = btf + h.hdr_len + h.str_off;
 	strs_len = h.str_len;

@@ -6,31 +6,37 @@
  * this fails to compile, naming the member that differs.
  */
 #include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/kernel.h>
 #include <linux/stddef.h>
 #include "dka_layout_try.h"
 #include "compat/dax-bus.h"
 
 #define DKA_BTF_SIZE(s, n)						\
 	static_assert(sizeof(struct s) == (n),				\
-		      "LAYOUT: struct " #s " is " #n " bytes in the kernel");
-#define DKA_BTF_MEMBER(s, m, off, n)					\
+		      "LAYOUT: struct " #s " is " #n " bytes in the kernel")
+#define DKA_BTF_OFFSET(s, m, off)					\
 	static_assert(offsetof(struct s, m) == (off),			\
-		      "LAYOUT: struct " #s ": member " #m " is at offset " #off " in the kernel"); \
+		      "LAYOUT: struct " #s ": member " #m " is at offset " #off " in the kernel")
+#define DKA_BTF_MSIZE(s, m, n)						\
 	static_assert(sizeof_field(struct s, m) == (n),			\
-		      "LAYOUT: struct " #s ": member " #m " is " #n " bytes in the kernel");
-#define DKA_BTF_RETURNS_void(t)  __builtin_types_compatible_p(t, void)
-#define DKA_BTF_RETURNS_value(t) !__builtin_types_compatible_p(t, void)
+		      "LAYOUT: struct " #s ": member " #m " is " #n " bytes in the kernel")
+
+/* The type a call through function pointer member m of struct s returns. */
+#define DKA_RETURN_TYPE(s, m) typeof(((typeof_member(struct s, m))NULL)(NULL))
+#define DKA_RETURNS_void(t) __builtin_types_compatible_p(t, void)
+#define DKA_RETURNS_value(t) (!__builtin_types_compatible_p(t, void))
 #define DKA_BTF_FN_RETURNS(s, m, r)					\
-	static_assert(DKA_BTF_RETURNS_##r(typeof(((struct s *)NULL)->m(NULL))), \
-		      "LAYOUT: struct " #s ": function " #m " returns " #r " in the kernel");
+	static_assert(DKA_RETURNS_##r(DKA_RETURN_TYPE(s, m)),		\
+		      "LAYOUT: struct " #s ": function " #m " returns " #r " in the kernel")
 #define DKA_BTF_UNSUPPORTED(s, m)					\
-	static_assert(0, "LAYOUT: struct " #s ": member " #m " is a bitfield or anonymous: cannot be checked");
+	static_assert(0, "LAYOUT: struct " #s ": member " #m " is a bitfield or anonymous")
 #define DKA_BTF_ENUMERATOR(e, name, v)					\
 	static_assert((v) != DKA_DAXDRV_ID_ONLY,				\
-		      "LAYOUT: enum " #e ": " #name " has the value of our id-only driver type");
-#define DKA_BTF_ABSENT(s)
+		      "LAYOUT: enum " #e ": " #name " is our id-only driver type")
+#define DKA_BTF_ABSENT(s) static_assert(1, #s " is not in the BTF")
 
 #include "dka_btf.h"
 
 /* The layout family that was checked, for the script to report. */
-const char dka_layout_checked[] = "DKA_LAYOUT_IS " DKA_LAYOUT_FILE;
+static const char dka_layout_checked[] __used = "DKA_LAYOUT_IS " DKA_LAYOUT_FILE;
