@@ -23,7 +23,7 @@ result() {
 	fi
 }
 
-SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c tests/helpers/dka_test_helper.c)
+SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c scripts/*.c tests/helpers/dka_test_helper.c)
 
 # checkpatch.pl and its data files, from the linux-source-6.1 package
 CP_DIR="$DKA_CACHE/checkpatch"
