@@ -41,7 +41,7 @@ struct dka_range {
 	unsigned int nr;	/* number of memory blocks */
 };
 
-/* dka_dev.failed_block when no offline failed. */
+/* dka_dev.last_offlined before any block went offline. */
 #define DKA_NO_BLOCK ULONG_MAX
 
 struct dka_dev {
@@ -61,7 +61,7 @@ struct dka_dev {
 	struct list_head guard_node;
 	struct task_struct *owner;	/* task in a transition, or NULL */
 	bool hold_offline;		/* refuse even the owner's onlines */
-	unsigned long failed_block;	/* first block whose offline failed */
+	unsigned long last_offlined;	/* last block the owner took offline */
 	struct work_struct drift_work;	/* reports foreign changes */
 
 	struct dka_block *blocks;	/* every block of every range */

@@ -33,7 +33,7 @@
 
 /*
  * Protects dka_guards and every dka_dev's owner, hold_offline and
- * failed_block.
+ * last_offlined.
  */
 static DEFINE_SPINLOCK(dka_guard_lock);
 static LIST_HEAD(dka_guards);
@@ -63,22 +63,6 @@ static unsigned long dka_block_id(unsigned long pfn)
 	return PFN_PHYS(pfn) / memory_block_size_bytes();
 }
 
-/*
- * An offline of a block of ours failed in the task running its transition
- * (the kernel's offline_and_remove_memory_ranges() does not say which):
- * remember the block for the error message.
- */
-static void dka_guard_note_cancel(unsigned long pfn)
-{
-	struct dka_dev *d;
-
-	spin_lock(&dka_guard_lock);
-	d = dka_guard_find(pfn, pfn);
-	if (d && d->owner == current && d->failed_block == DKA_NO_BLOCK)
-		d->failed_block = dka_block_id(pfn);
-	spin_unlock(&dka_guard_lock);
-}
-
 static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 			     void *arg)
 {
@@ -92,10 +76,6 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 	going_online = dka_notify_going_online(action);
 	going_offline = action == MEM_GOING_OFFLINE;
 	done = action == MEM_ONLINE || action == MEM_OFFLINE;
-	if (action == MEM_CANCEL_OFFLINE) {
-		dka_guard_note_cancel(start);
-		return NOTIFY_OK;
-	}
 	if (!going_online && !going_offline && !done)
 		return NOTIFY_OK;
 
@@ -106,6 +86,8 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_OK;
 	}
 	if (d->owner == current) {
+		if (action == MEM_OFFLINE)
+			d->last_offlined = dka_block_id(start);
 		if (going_online && d->hold_offline) {
 			/* The add path's auto-online: we online ourselves. */
 			spin_unlock(&dka_guard_lock);
@@ -159,17 +141,20 @@ void dka_guard_begin(struct dka_dev *d)
 	spin_lock(&dka_guard_lock);
 	d->owner = current;
 	d->hold_offline = false;
-	d->failed_block = DKA_NO_BLOCK;
+	d->last_offlined = DKA_NO_BLOCK;
 	spin_unlock(&dka_guard_lock);
 }
 
-/* The first block whose offline failed in this transition, or DKA_NO_BLOCK. */
-unsigned long dka_guard_failed_block(struct dka_dev *d)
+/*
+ * The last block the transition of @d took offline, or DKA_NO_BLOCK: the
+ * kernel's offline_and_remove_memory_ranges() does not say where it failed.
+ */
+unsigned long dka_guard_last_offlined(struct dka_dev *d)
 {
 	unsigned long id;
 
 	spin_lock(&dka_guard_lock);
-	id = d->failed_block;
+	id = d->last_offlined;
 	spin_unlock(&dka_guard_lock);
 	return id;
 }

@@ -11,6 +11,6 @@ void dka_guard_del(struct dka_dev *d);
 void dka_guard_begin(struct dka_dev *d);
 void dka_guard_hold_offline(struct dka_dev *d, bool hold);
 void dka_guard_end(struct dka_dev *d);
-unsigned long dka_guard_failed_block(struct dka_dev *d);
+unsigned long dka_guard_last_offlined(struct dka_dev *d);
 
 #endif /* DKA_GUARD_H */

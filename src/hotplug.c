@@ -421,12 +421,43 @@ int dka_blocks_offline(struct dka_dev *d)
 	return rc;
 }
 
+/*
+ * After a failed offline_and_remove_memory_ranges(), which walks the blocks
+ * in our order and re-onlines those it took offline: the block it stopped
+ * at is the first online one after the last it took offline.
+ */
+static struct device *dka_block_that_failed(struct dka_dev *d)
+{
+	unsigned long last = dka_guard_last_offlined(d);
+	unsigned long per_block = memory_block_size_bytes();
+	struct device *found = NULL;
+	unsigned int i, start = 0;
+	char *page;
+
+	for (i = 0; last != DKA_NO_BLOCK && i < d->nr_ranges; i++) {
+		const struct dka_range *r = &d->ranges[i];
+		unsigned long first = r->range.start / per_block;
+
+		if (r->added && last >= first && last < first + r->nr)
+			start = r->first + (last - first) + 1;
+	}
+	page = dka_page_get();
+	if (!page)
+		return NULL;
+	for (i = start; i < d->nr_blocks && !found; i++)
+		if (d->blocks[i].dev &&
+		    dka_block_status(d->blocks[i].dev, page) != DKA_BLK_OFFLINE)
+			found = d->blocks[i].dev;
+	dka_page_put(page);
+	return found;
+}
+
 /* 7.3: the kernel's own all-or-nothing unplug; -EOPNOTSUPP elsewhere. */
 static int dka_ranges_unplug_kernel(struct dka_dev *d)
 {
 	struct range *ranges;
 	unsigned int i, n = 0;
-	unsigned long blk;
+	struct device *blk;
 	int rc;
 
 	ranges = kcalloc(d->nr_ranges, sizeof(*ranges), GFP_KERNEL);
@@ -440,10 +471,10 @@ static int dka_ranges_unplug_kernel(struct dka_dev *d)
 	if (rc == -EOPNOTSUPP)
 		return rc;
 	if (rc) {
-		blk = dka_guard_failed_block(d);
-		if (blk != DKA_NO_BLOCK)
-			dev_err(d->dev, "unplug: offlining memory%lu failed: %d%s; rolled back\n",
-				blk, rc, rc == -EINTR ? " (interrupted)" : "");
+		blk = dka_block_that_failed(d);
+		if (blk)
+			dev_err(d->dev, "unplug: offlining %s failed: %d%s; rolled back\n",
+				dev_name(blk), rc, rc == -EINTR ? " (interrupted)" : "");
 		else
 			dev_err(d->dev, "unplug: offlining failed: %d%s; rolled back\n",
 				rc, rc == -EINTR ? " (interrupted)" : "");
