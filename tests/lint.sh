@@ -53,6 +53,7 @@ else
 	result "checkpatch --strict" "$(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') findings"
 fi
 
+skipped=()
 for k in "${KERNELS[@]}"; do
 	log=$(mktemp)
 	if DKA_MAKE_EXTRA="W=1 C=2" "$HARNESS_DIR/build.sh" "$k" >"$log" 2>&1; then
@@ -60,13 +61,28 @@ for k in "${KERNELS[@]}"; do
 		# Up to 6.12 kbuild names them /build/KVER/src/src/x.c, 7.x (which
 		# runs make in the module's directory) src/x.c.
 		warn=$(grep -E '^(/build/[^ ]*/)?src/[^ ]*: (warning|error)' "$log" | sort -u)
-		if ! grep -qE '^  CHECK   (.*/)?src/kmem.c' "$log"; then
+		gate="W=1 + sparse build"
+		if grep -qE '^  CHECK   (.*/)?src/kmem.c' "$log"; then
+			:
+		elif grep -q 'C=2 specified, but sparse is not available or not up to date' "$log"; then
+			# 7.x headers use __typeof_unqual__ under __CHECKER__; Debian's
+			# sparse (0.6.4, the newest in any suite) cannot parse it, and
+			# kbuild's checker-valid.sh refuses it. The W=1 half still counts.
+			gate="W=1 build"
+			echo "SKIP - $k: sparse: refused by this kernel's kbuild (Debian's sparse $(
+				chroot "$DKA_CACHE/chroot/$(sed -n 's/^CHROOT_SUITE=//p' "$DKA_CACHE/kernels/$k.env")" \
+					sparse --version 2>/dev/null | cut -d' ' -f1) has no __typeof_unqual__); not counted"
+			skipped+=("$k: sparse")
+		else
 			result "$k: W=1 + sparse build" "sparse did not run"
-		elif [ -z "$warn" ]; then
-			result "$k: W=1 + sparse build clean" ok
+			rm -f "$log"
+			continue
+		fi
+		if [ -z "$warn" ]; then
+			result "$k: $gate clean" ok
 		else
 			echo "$warn"
-			result "$k: W=1 + sparse build" "$(echo "$warn" | wc -l) warnings"
+			result "$k: $gate" "$(echo "$warn" | wc -l) warnings"
 		fi
 	else
 		tail -n 20 "$log"
@@ -74,5 +90,6 @@ for k in "${KERNELS[@]}"; do
 	fi
 	rm -f "$log"
 done
+[ ${#skipped[@]} -eq 0 ] || echo "skipped (not counted): ${skipped[*]}"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
