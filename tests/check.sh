@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: the lint gates (tests/lint.sh: checkpatch, W=1 + sparse builds
-# for every kernel), then the matrix (tests/run.sh --all): every guest suite
+# for every kernel), the build-time layout check's own test
+# (tests/layout-test.sh: a wrong BTF must stop the build), then the matrix (tests/run.sh --all): every guest suite
 # on every kernel of tests/harness/kernels.sh (run.sh boots companions for
 # suites that need a boot of their own), plus the ABI and fuzz suites against
 # Linux 7.3's in-kernel kmem (the oracle), with a table of per-kernel results
@@ -18,9 +19,11 @@ pass=0 fail=0 t0=$(date +%s)
 times=()
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-for r in lint "${RUNS[@]}"; do
+for r in lint layout "${RUNS[@]}"; do
 	if [ "$r" = lint ]; then
 		cmd=(tests/lint.sh)
+	elif [ "$r" = layout ]; then
+		cmd=(tests/layout-test.sh)
 	else
 		# shellcheck disable=SC2206
 		cmd=(tests/run.sh $r)
