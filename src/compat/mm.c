@@ -19,7 +19,7 @@
 #include <linux/mutex.h>
 
 /*
- * 6.7+: like kmem, one type per abstract distance, which the kernel may
+ * Like kmem here, one type per abstract distance, which the kernel may
  * compute per node from HMAT or CXL performance data; the default is 5
  * times the DRAM distance.  Our types live on our own list.
  */
