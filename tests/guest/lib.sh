@@ -285,3 +285,51 @@ dka_reset() {
 	dax_single dax0.0 || info "dka_reset: dax0.0 could not be reset"
 	set_policy "$DKA_BOOT_POLICY"
 }
+
+# ---- helpers for the failure suites (t-atomic, t-rollback) ---------------
+
+# shellcheck disable=SC2034  # used by the suites that source this file
+HELPER=dka_test_helper
+PAGES_PER_BLOCK=$((BLOCK_SIZE / 4096))
+
+# first_pfn BLOCK: the first page frame of memory block BLOCK
+first_pfn() { echo $(($1 * PAGES_PER_BLOCK)); }
+dnode() { cat "$DAXBUS/devices/$1/target_node"; }
+
+# blocks_are DEV STATE ZONE: every block of DEV is STATE (and in ZONE if set)
+blocks_are() {
+	at_s=$(block_summary "$1")
+	[ "$at_s" = "$2" ] || { why "blocks of $1: $at_s, want $2"; return 1; }
+	[ -z "${3:-}" ] && return 0
+	at_z=$(block_zones "$1")
+	[ "$at_z" = "$3" ] || why "zones of $1: $at_z, want $3"
+}
+
+state_is() {
+	at_g=$(dax_state "$1")
+	[ "$at_g" = "$2" ] || why "state of $1: $at_g, want $2"
+}
+
+# two_ranges: dax0.0 with two ranges (8 + 4 blocks) around dax0.1, unbound.
+two_ranges() {
+	dax_single dax0.0
+	dax_resize dax0.0 $((1024 << 20))
+	at_n=$(region_create dax0.0) || return 1
+	dax_resize "$at_n" $((512 << 20)) || return 1
+	dax_resize dax0.0 $((1536 << 20)) || return 1
+	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"
+}
+
+# online_as DEV TYPE: bind DEV with policy offline, then unplug and online TYPE
+online_as() {
+	fresh_bind "$1" offline || { why "bind $1 failed"; return 1; }
+	write_expect "$DAXBUS/devices/$1/state" unplugged OK &&
+		write_expect "$DAXBUS/devices/$1/state" "$2" OK
+}
+
+# drift_is DEV N: our "drift" attribute reads N (the in-kernel kmem has none)
+drift_is() {
+	[ "$DRV" = kmem ] && return 0
+	at_g=$(cat "$DAXBUS/devices/$1/drift")
+	[ "$at_g" = "$2" ] || why "drift of $1: $at_g, want $2"
+}
