@@ -19,7 +19,10 @@ is_root || die "build.sh needs root (chroot)"
 
 CHROOT=$("$HARNESS_DIR/chroot.sh" "$CHROOT_SUITE")
 KDIR=/usr/src/linux-headers-$KVER
-OUT="$DKA_CACHE/build/$KVER"
+# DKA_BUILD_FLAVOR: a build of its own (the oracle run builds the test
+# helper beside a run of our driver for the same kernel).
+FLAVOR=${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}
+OUT="$DKA_CACHE/build/$KVER$FLAVOR"
 
 exec 9>"$CHROOT.lock"
 flock 9
@@ -74,7 +77,7 @@ if [ -n "${DKA_MAKE_EXTRA:-}" ]; then
 fi
 
 # Copy the source tree (tracked and untracked files, without .git).
-BDIR="/build/$KVER"
+BDIR="/build/$KVER$FLAVOR"
 rm -rf "${CHROOT:?}$BDIR"
 mkdir -p "$CHROOT$BDIR/src"
 if git -C "$SRC" rev-parse --show-toplevel >/dev/null 2>&1 &&

@@ -38,7 +38,7 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
 	die "$BUSYBOX is not static: apt-get install busybox-static"
 fi
 
-BUILD_DIR="$DKA_CACHE/build/$KVER"
+BUILD_DIR="$DKA_CACHE/build/$KVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}"
 # The tree is built in a directory of this process (runs for the same kernel
 # may overlap) and kept, for a look, as initramfs/KVER-DRIVER afterwards.
 KEEP="$DKA_CACHE/initramfs/$KVER-$DRIVER"
@@ -100,6 +100,8 @@ done
 if [ -d "$BUILD_DIR" ]; then
 	mkdir -p "$WORK/lib/modules/$KVER/extra"
 	for ko in "$BUILD_DIR"/*.ko; do
+		# the oracle boots the kernel's kmem alone: our module stays out
+		[ "$DRIVER" = kmem ] && [ "$(basename "$ko")" = dax_kmem_atomic.ko ] && continue
 		[ -e "$ko" ] && cp "$ko" "$WORK/lib/modules/$KVER/extra/"
 	done
 fi
