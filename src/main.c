@@ -70,4 +70,5 @@ static void __exit dka_exit(void)
 module_init(dka_init);
 module_exit(dka_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(DKA_VERSION);
 MODULE_DESCRIPTION("dax kmem driver with an atomic whole-device memory state");
