@@ -42,9 +42,7 @@ mkdir -p "$CHROOT$W/src"
 cp "$VMLINUZ510" "$CHROOT$W/vmlinuz-5.10"
 dpkg-deb --fsys-tarfile "$HDR73" | tar -xO --wildcards '*/vmlinux' >"$CHROOT$W/vmlinux-7.3"
 [ -s "$CHROOT$W/vmlinux-7.3" ] || die "no vmlinux in $HDR73"
-(cd "$REPO_DIR" && git ls-files -co --exclude-standard -z |
-	while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-	tar --null -T - -cf -) | tar -C "$CHROOT$W/src" -xf -
+copy_tree "$REPO_DIR" "$CHROOT$W/src"
 
 hidden=""
 restore() {

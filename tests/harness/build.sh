@@ -80,14 +80,7 @@ fi
 BDIR="/build/$KVER$FLAVOR"
 rm -rf "${CHROOT:?}$BDIR"
 mkdir -p "$CHROOT$BDIR/src"
-if git -C "$SRC" rev-parse --show-toplevel >/dev/null 2>&1 &&
-	[ "$(git -C "$SRC" rev-parse --show-toplevel)" = "$SRC" ]; then
-	(cd "$SRC" && git ls-files -co --exclude-standard -z |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf -) | tar -C "$CHROOT$BDIR/src" -xf -
-else
-	tar -C "$SRC" --exclude=.git -cf - . | tar -C "$CHROOT$BDIR/src" -xf -
-fi
+copy_tree "$SRC" "$CHROOT$BDIR/src"
 
 mounted=0
 cleanup() {

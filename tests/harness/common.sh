@@ -80,3 +80,17 @@ decompress_ko() {
 	*) cp "$src" "$dest" ;;
 	esac
 }
+
+# copy_tree SRC DEST: copy a source tree into DEST (which must exist): a git
+# checkout's tracked and untracked files (not ignored ones, not .git), or
+# everything but .git.
+copy_tree() {
+	if git -C "$1" rev-parse --show-toplevel >/dev/null 2>&1 &&
+		[ "$(git -C "$1" rev-parse --show-toplevel)" = "$1" ]; then
+		(cd "$1" && git ls-files -co --exclude-standard -z |
+			while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf -) | tar -C "$2" -xf -
+	else
+		tar -C "$1" --exclude=.git -cf - . | tar -C "$2" -xf -
+	fi
+}
