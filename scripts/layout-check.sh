@@ -4,7 +4,7 @@
 # Check our view of the private dax structures (src/compat/layout-*.h)
 # against the BTF of the kernel we build for, member by member.
 #
-#   scripts/layout-check.sh KDIR OUTDIR [CC=compiler]
+#   scripts/layout-check.sh KDIR KREL OUTDIR [CC=compiler]
 #
 # Run by scripts/probe.sh after the feature probes.  Writes
 # OUTDIR/dka_layout.h with DKA_LAYOUT_CHECK, a line the module logs at load.
@@ -20,11 +20,10 @@
 set -eu
 
 kdir=$1
-out=$2
-shift 2
+krel=$2	# the release uname -r shows, worked out by probe.sh
+out=$3
+shift 3
 top=$(cd "$(dirname "$0")/.." && pwd)
-krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null)
-[ -n "$krel" ] || krel=$(cat "$kdir/include/config/kernel.release")
 tmp=$top/.tmp_layout
 hdr=$out/dka_layout.h
 

@@ -98,7 +98,7 @@ grep '^#define HAVE' "$hdr.new" | sed 's/^#define /  PROBE   yes: /; s/ 1$//'
 # The layout check reads the probe results; dka_config.h (and so the
 # stamp) is only kept when it passes, so a failed check runs again.
 mv "$hdr.new" "$hdr"
-if ! "$top/scripts/layout-check.sh" "$kdir" "$out" "$@"; then
+if ! "$top/scripts/layout-check.sh" "$kdir" "$krel" "$out" "$@"; then
 	rm -f "$hdr" "$out/dka_layout.h"
 	exit 1
 fi
