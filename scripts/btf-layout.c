@@ -175,32 +175,6 @@ static void index_types(const char *buf, size_t len)
 		die("%s: truncated type section", "BTF");
 }
 
-/* Size in bytes of type @id, through typedefs and qualifiers. */
-static u64 type_size(u32 id, int depth)
-{
-	const struct btf_type *t;
-
-	if (!id || id >= nr_types || depth > 32)
-		return 0;
-	t = types[id];
-	switch (kind_of(t)) {
-	case K_INT: case K_STRUCT: case K_UNION: case K_ENUM:
-	case K_ENUM64: case K_FLOAT: case K_DATASEC:
-		return t->size_or_type;
-	case K_PTR:
-		return sizeof(void *);	/* host == target: x86_64, arm64 */
-	case K_ARRAY: {
-		const struct btf_array *a = (const void *)(t + 1);
-
-		return a->nelems * type_size(a->type, depth + 1);
-	}
-	case K_TYPEDEF: case K_VOLATILE: case K_CONST: case K_RESTRICT:
-	case K_TYPE_TAG:
-		return type_size(t->size_or_type, depth + 1);
-	}
-	return 0;
-}
-
 /* Type @id without typedefs and qualifiers. */
 static const struct btf_type *strip(u32 id)
 {
@@ -218,6 +192,28 @@ static const struct btf_type *strip(u32 id)
 		return t;
 	}
 	return NULL;
+}
+
+/* Size in bytes of type @id, through typedefs and qualifiers. */
+static u64 type_size(u32 id, int depth)
+{
+	const struct btf_type *t = strip(id);
+
+	if (!t || depth > 32)
+		return 0;
+	switch (kind_of(t)) {
+	case K_INT: case K_STRUCT: case K_UNION: case K_ENUM:
+	case K_ENUM64: case K_FLOAT: case K_DATASEC:
+		return t->size_or_type;
+	case K_PTR:
+		return sizeof(void *);	/* host == target: x86_64, arm64 */
+	case K_ARRAY: {
+		const struct btf_array *a = (const void *)(t + 1);
+
+		return a->nelems * type_size(a->type, depth + 1);
+	}
+	}
+	return 0;
 }
 
 /* For a pointer-to-function member: does the function return void? */
