@@ -53,74 +53,9 @@ else
 	result "checkpatch --strict" "$(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') findings"
 fi
 
-# sparse_args NAME: extra make arguments for sparse on kernel NAME.
-# 7.x headers use __typeof_unqual__ under __CHECKER__, which trixie's sparse
-# (0.6.4) cannot parse, and their kbuild asks scripts/checker-valid.sh,
-# which Debian's headers packages do not ship, whether sparse is new enough.
-# For such a kernel: sid's sparse (Debian's 0.6.5~rc1; only its binary,
-# which needs nothing but glibc, unpacked to /usr/local/bin in the build
-# chroot: the package's other tools pull in gcc-16), and a stand-in for the
-# missing script that asks that sparse the same question.
-sparse_args() {
-	local env=$DKA_CACHE/kernels/$1.env suite kver chroot common mirror
-	suite=$(sed -n 's/^CHROOT_SUITE=//p' "$env")
-	kver=$(sed -n 's/^KVER=//p' "$env")
-	chroot=$DKA_CACHE/chroot/$suite
-	common=$(sed -n 's|^include \(/usr/src/[^ ]*\)/Makefile$|\1|p' \
-		"$chroot/usr/src/linux-headers-$kver/Makefile" | head -n 1)
-	[ -n "$common" ] || common=/usr/src/linux-headers-$kver
-	grep -q 'checker-valid.sh' "$chroot$common/Makefile" 2>/dev/null || return 0
-	if [ -x "$chroot$common/scripts/checker-valid.sh" ] &&
-		! grep -q dax-kmem-atomic "$chroot$common/scripts/checker-valid.sh"; then
-		return 0	# the kernel's own
-	fi
-	if [ ! -x "$chroot/usr/local/bin/sparse-sid" ]; then
-		mirror=$(host_mirror)
-		log "installing sid's sparse binary into the $suite chroot as /usr/local/bin/sparse-sid"
-		cat >"$chroot/tmp/dka-sparse-sid.sh" <<-EOF
-		set -e
-		d=\$(mktemp -d)
-		cd "\$d"
-		mkdir -p lists/partial
-		echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main' >sid.list
-		set -- -o Dir::Etc::SourceList="\$d/sid.list" -o Dir::Etc::SourceParts=/dev/null \\
-			-o Dir::State::status=/dev/null -o Dir::State::Lists="\$d/lists" \\
-			-o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false
-		apt-get "\$@" -qq update
-		apt-get "\$@" -qq download sparse
-		dpkg-deb -x sparse_*.deb x
-		install -m 755 x/usr/bin/sparse /usr/local/bin/sparse-sid
-		cd /
-		rm -rf "\$d"
-		EOF
-		chroot "$chroot" sh /tmp/dka-sparse-sid.sh >&2 ||
-			{ echo "could not fetch sid's sparse" >&2; return 1; }
-	fi
-	# The stand-in: 1 when sparse takes __typeof_unqual__ without an error.
-	cat >"$chroot$common/scripts/checker-valid.sh" <<-'EOF'
-	#!/bin/sh
-	# Stand-in added by dax-kmem-atomic's tests/lint.sh: Debian's headers
-	# package lacks this script. Prints 1 when the checker ($@) can parse
-	# __typeof_unqual__, as this kernel's headers need under __CHECKER__.
-	t=$(mktemp --suffix=.c)
-	echo 'int dka(const int *p) { __typeof_unqual__(*p) v = *p; return v; }' >"$t"
-	if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
-	rm -f "$t"
-	EOF
-	chmod 755 "$chroot$common/scripts/checker-valid.sh"
-	echo "CHECK=/usr/local/bin/sparse-sid"
-}
-
-for k in "${KERNELS[@]}"; do
-	"$HARNESS_DIR/fetch-kernel.sh" "$k" >/dev/null 2>&1 || true
-done
 for k in "${KERNELS[@]}"; do
 	log=$(mktemp)
-	if ! extra=$(sparse_args "$k"); then
-		result "$k: W=1 + sparse build" "no sparse that this kernel's kbuild accepts"
-		continue
-	fi
-	if DKA_MAKE_EXTRA="W=1 C=2 $extra" "$HARNESS_DIR/build.sh" "$k" >"$log" 2>&1; then
+	if DKA_MAKE_EXTRA="W=1 C=2" "$HARNESS_DIR/build.sh" "$k" >"$log" 2>&1; then
 		# our own files only: kernel headers have W=1 noise of their own.
 		# Up to 6.12 kbuild names them /build/KVER/src/src/x.c, 7.x (which
 		# runs make in the module's directory) src/x.c.

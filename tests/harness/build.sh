@@ -65,14 +65,70 @@ if [ -n "$cc" ] && ! chroot "$CHROOT" sh -c "command -v $cc" >/dev/null 2>&1; th
 	MAKE_ARGS+=("CC=$fallback")
 fi
 
+# sparse_for_kernel: make sparse usable for this kernel (with C=).
+# 7.x headers use __typeof_unqual__ under __CHECKER__, which trixie's sparse
+# (0.6.4) cannot parse, and their kbuild asks scripts/checker-valid.sh,
+# which Debian's headers packages do not ship, whether sparse is new enough.
+# For such a kernel: sid's sparse (Debian's 0.6.5~rc1; only its binary,
+# which needs nothing but glibc, unpacked to /usr/local/bin in the chroot:
+# the package's other tools pull in gcc-16), a stand-in for the missing
+# script that asks that sparse the same question, and CHECK= naming it.
+sparse_for_kernel() {
+	local common mirror
+	common=$(sed -n 's|^include \(/usr/src/[^ ]*\)/Makefile$|\1|p' "$CHROOT$KDIR/Makefile" | head -n 1)
+	[ -n "$common" ] || common=$KDIR
+	grep -q 'checker-valid.sh' "$CHROOT$common/Makefile" 2>/dev/null || return 0
+	if [ -x "$CHROOT$common/scripts/checker-valid.sh" ] &&
+		! grep -q dax-kmem-atomic "$CHROOT$common/scripts/checker-valid.sh"; then
+		return 0	# the kernel's own
+	fi
+	if [ ! -x "$CHROOT/usr/local/bin/sparse-sid" ]; then
+		mirror=$(host_mirror)
+		log "installing sid's sparse binary into the $CHROOT_SUITE chroot as /usr/local/bin/sparse-sid"
+		cat >"$CHROOT/tmp/dka-sparse-sid.sh" <<-EOF
+		set -e
+		d=\$(mktemp -d)
+		cd "\$d"
+		mkdir -p lists/partial
+		echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror sid main' >sid.list
+		set -- -o Dir::Etc::SourceList="\$d/sid.list" -o Dir::Etc::SourceParts=/dev/null \\
+			-o Dir::State::status=/dev/null -o Dir::State::Lists="\$d/lists" \\
+			-o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false
+		apt-get "\$@" -qq update
+		apt-get "\$@" -qq download sparse
+		dpkg-deb -x sparse_*.deb x
+		install -m 755 x/usr/bin/sparse /usr/local/bin/sparse-sid
+		cd /
+		rm -rf "\$d"
+		EOF
+		chroot "$CHROOT" sh /tmp/dka-sparse-sid.sh >&2 || die "could not fetch sid's sparse"
+	fi
+	# The stand-in: 1 when sparse takes __typeof_unqual__ without an error.
+	cat >"$CHROOT$common/scripts/checker-valid.sh" <<-'EOF'
+	#!/bin/sh
+	# Stand-in added by dax-kmem-atomic's tests/harness/build.sh: Debian's
+	# headers package lacks this script. Prints 1 when the checker ($@) can
+	# parse __typeof_unqual__, as this kernel's headers need under __CHECKER__.
+	t=$(mktemp --suffix=.c)
+	echo 'int dka(const int *p) { __typeof_unqual__(*p) v = *p; return v; }' >"$t"
+	if "$@" "$t" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+	rm -f "$t"
+	EOF
+	chmod 755 "$CHROOT$common/scripts/checker-valid.sh"
+	MAKE_ARGS+=("CHECK=/usr/local/bin/sparse-sid")
+}
+
 # Extra make arguments, e.g. DKA_MAKE_EXTRA="W=1 C=2" from tests/lint.sh.
 if [ -n "${DKA_MAKE_EXTRA:-}" ]; then
 	read -r -a extra <<<"$DKA_MAKE_EXTRA"
 	MAKE_ARGS+=("${extra[@]}")
-	if [[ " $DKA_MAKE_EXTRA " == *" C="* ]] && ! chroot "$CHROOT" sh -c 'command -v sparse' >/dev/null; then
-		log "installing sparse into the $CHROOT_SUITE chroot"
-		chroot "$CHROOT" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sparse' >&2 ||
-			die "could not install sparse into the chroot"
+	if [[ " $DKA_MAKE_EXTRA " == *" C="* ]]; then
+		if ! chroot "$CHROOT" sh -c 'command -v sparse' >/dev/null; then
+			log "installing sparse into the $CHROOT_SUITE chroot"
+			chroot "$CHROOT" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sparse' >&2 ||
+				die "could not install sparse into the chroot"
+		fi
+		sparse_for_kernel
 	fi
 fi
 
