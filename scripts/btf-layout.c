@@ -14,8 +14,8 @@
  *   DKA_BTF_MSIZE(name, member, bytes);
  *   DKA_BTF_FN_RETURNS(name, member, void|value);    (function pointers)
  *
- * and for each enum one DKA_BTF_ENUMERATOR(name, enumerator, value) per
- * value.  A struct or enum the BTF does not have is printed as
+ * and for each enum one DKA_BTF_ENUMERATOR(name, enumerator, value) and
+ * one "#define DKA_BTF_ENUM_<enumerator> value" per value.  A struct or enum the BTF does not have is printed as
  * DKA_BTF_ABSENT(name).  Members that cannot be compared by offsetof()
  * (bitfields, anonymous members) are printed as DKA_BTF_UNSUPPORTED.
  *
@@ -302,8 +302,9 @@ static void print_enum(const char *name)
 			val = (long long)(((u64)e[i].val_hi32 << 32) |
 					  e[i].val_lo32);
 		}
-		printf("DKA_BTF_ENUMERATOR(%s, %s, %lld);\n", name, str_at(noff),
-		       val);
+		printf("DKA_BTF_ENUMERATOR(%s, %s, %lld);\n"
+		       "#define DKA_BTF_ENUM_%s %lld\n", name, str_at(noff),
+		       val, str_at(noff), val);
 	}
 }
 

@@ -38,5 +38,11 @@
 
 #include "dka_btf.h"
 
+/* Replace mode (replace_kmem=1) declares kmem's driver type: it must be the kernel's. */
+#ifdef DKA_BTF_ENUM_DAXDRV_KMEM_TYPE
+static_assert(DKA_BTF_ENUM_DAXDRV_KMEM_TYPE == DKA_DAXDRV_KMEM_TYPE,
+	      "LAYOUT: enum dax_driver_type: DAXDRV_KMEM_TYPE has another value in the kernel");
+#endif
+
 /* The layout family that was checked, for the script to report. */
 static const char dka_layout_checked[] __used = "DKA_LAYOUT_IS " DKA_LAYOUT_FILE;

@@ -23,6 +23,7 @@
  * All functions taking a struct dka_dev are called with d->lock held, from
  * a transition that owns the device's blocks (guard.c).
  */
+#include <linux/bits.h>
 #include <linux/ioport.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
@@ -163,18 +164,41 @@ static int dka_block_write(struct device *blk, int type, bool intr)
 	}
 }
 
-/* DKA_BLK_* for @blk, or -EBUSY while it is changing; @page: PAGE_SIZE scratch. */
+/**
+ * dka_block_status() - what a block is now
+ * @blk: the memory block device
+ * @page: PAGE_SIZE scratch
+ *
+ * Taken under the block's device lock: an online or offline in flight
+ * holds it until the block's state is final, and the memory notifier (so
+ * the drift work it schedules) runs before that.
+ *
+ * Return: DKA_BLK_*, -EBUSY while it is going offline, -EINTR when
+ * interrupted while waiting for a change in flight.
+ */
 static int dka_block_status(struct device *blk, char *page)
 {
+	int rc;
+
+	rc = device_lock_interruptible(blk);
+	if (rc)
+		return rc;
+	rc = -EIO;
 	if (dka_attr_state->show(blk, dka_attr_state, page) <= 0)
-		return -EIO;
+		goto out;
+	rc = DKA_BLK_OFFLINE;
 	if (sysfs_streq(page, "offline"))
-		return DKA_BLK_OFFLINE;
+		goto out;
+	rc = -EBUSY;		/* going-offline */
 	if (!sysfs_streq(page, "online"))
-		return -EBUSY;		/* going-offline */
+		goto out;
+	rc = -EIO;
 	if (dka_attr_zones->show(blk, dka_attr_zones, page) <= 0)
-		return -EIO;
-	return sysfs_streq(page, "Movable") ? DKA_BLK_MOVABLE : DKA_BLK_KERNEL;
+		goto out;
+	rc = sysfs_streq(page, "Movable") ? DKA_BLK_MOVABLE : DKA_BLK_KERNEL;
+out:
+	device_unlock(blk);
+	return rc;
 }
 
 static char *dka_page_get(void)
@@ -600,6 +624,49 @@ unsigned int dka_blocks_drift(struct dka_dev *d)
 	}
 	dka_page_put(page);
 	return n;
+}
+
+/**
+ * dka_blocks_truth() - the state the device's blocks agree on, if any
+ * @d: the device
+ *
+ * Return: DKA_OFFLINE when every added block is offline; DKA_ONLINE_MOVABLE
+ * or DKA_ONLINE_KERNEL when every one is online in that kind of zone;
+ * DKA_ONLINE when every one is online, in both kinds; -EAGAIN when some
+ * are offline and some online (or one is going offline), or none is added.
+ */
+int dka_blocks_truth(struct dka_dev *d)
+{
+	unsigned int i, seen = 0;
+	char *page = dka_page_get();
+
+	if (!page)
+		return -ENOMEM;
+	for (i = 0; i < d->nr_blocks; i++) {
+		int st;
+
+		if (!d->blocks[i].dev)
+			continue;
+		st = dka_block_status(d->blocks[i].dev, page);
+		if (st < 0) {
+			seen = 0;
+			break;
+		}
+		seen |= BIT(st);
+	}
+	dka_page_put(page);
+	switch (seen) {
+	case BIT(DKA_BLK_OFFLINE):
+		return DKA_OFFLINE;
+	case BIT(DKA_BLK_MOVABLE):
+		return DKA_ONLINE_MOVABLE;
+	case BIT(DKA_BLK_KERNEL):
+		return DKA_ONLINE_KERNEL;
+	case BIT(DKA_BLK_KERNEL) | BIT(DKA_BLK_MOVABLE):
+		return DKA_ONLINE;
+	default:
+		return -EAGAIN;
+	}
 }
 
 /**

@@ -13,6 +13,7 @@ int dka_blocks_online(struct dka_dev *d, int type);
 int dka_blocks_offline(struct dka_dev *d);
 int dka_ranges_unplug(struct dka_dev *d, bool *offline);
 unsigned int dka_blocks_drift(struct dka_dev *d);
+int dka_blocks_truth(struct dka_dev *d);
 void dka_blocks_put_all(struct dka_dev *d);
 int dka_default_online_type(struct dka_dev *d);
 

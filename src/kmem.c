@@ -228,20 +228,55 @@ const struct attribute_group *dka_dev_groups[] = {
 	NULL,
 };
 
-/* Someone changed a block behind "state" (exclusive=N): say so. */
+/*
+ * The state that @truth (dka_blocks_truth()) makes true: "online" stays
+ * while every block is online in whatever zone; otherwise the blocks' own.
+ */
+static int dka_state_for(int old, int truth)
+{
+	if (truth < 0 || truth == old)
+		return old;
+	if (old == DKA_ONLINE && truth != DKA_OFFLINE)
+		return old;
+	return truth;
+}
+
+/*
+ * Someone changed blocks behind "state" (exclusive=N), e.g. daxctl onlining
+ * a device block by block: when all blocks agree again, "state" follows
+ * them; while they disagree, "drift" counts those that differ.  Both are
+ * logged and announced.
+ */
 static void dka_drift_work(struct work_struct *work)
 {
 	struct dka_dev *d = container_of(work, struct dka_dev, drift_work);
-	char env[32];
-	char *envp[2] = { env };
+	char env_state[48], env_drift[32];
+	char *envp[3] = { env_drift };
 	unsigned int n;
+	int old, now;
 
 	mutex_lock(&d->lock);
+	old = d->state;
+	if (old != DKA_UNPLUGGED)
+		d->state = dka_state_for(old, dka_blocks_truth(d));
+	now = d->state;
 	n = dka_blocks_drift(d);
 	mutex_unlock(&d->lock);
-	dev_warn(d->dev, "memory blocks changed behind 'state' (exclusive=N): %u of %u differ from %s\n",
-		 n, d->nr_blocks, dka_state_name(READ_ONCE(d->state)));
-	snprintf(env, sizeof(env), "DAX_KMEM_DRIFT=%u", n);
+
+	snprintf(env_drift, sizeof(env_drift), "DAX_KMEM_DRIFT=%u", n);
+	if (now != old) {
+		dev_info(d->dev, "state %s -> %s: its memory blocks were changed one by one (exclusive=N)\n",
+			 dka_state_name(old), dka_state_name(now));
+		snprintf(env_state, sizeof(env_state), "DAX_KMEM_STATE=%s",
+			 dka_state_name(now));
+		envp[1] = env_state;
+	}
+	if (n)
+		dev_warn(d->dev, "memory blocks changed behind 'state' (exclusive=N): %u of %u differ from %s\n",
+			 n, d->nr_blocks, dka_state_name(now));
+	else if (now == old)
+		dev_info(d->dev, "memory blocks changed behind 'state' (exclusive=N): all %u are %s again\n",
+			 d->nr_blocks, dka_state_name(now));
 	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
 }
 

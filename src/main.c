@@ -19,6 +19,11 @@ module_param_named(exclusive, dka_exclusive, bool, 0644);
 MODULE_PARM_DESC(exclusive,
 		 "Refuse per-block online/offline of our devices' memory outside transitions too (default: Y)");
 
+static bool dka_replace_kmem;
+module_param_named(replace_kmem, dka_replace_kmem, bool, 0444);
+MODULE_PARM_DESC(replace_kmem,
+		 "Register as the dax driver \"kmem\" (6.12+: with kmem's driver type), for daxctl; needs the in-kernel kmem unloaded (default: N)");
+
 static const struct dka_driver_ops dka_ops = {
 	.probe = dka_probe,
 	.remove = dka_remove,
@@ -38,11 +43,19 @@ static int __init dka_init(void)
 	rc = dka_guard_init();
 	if (rc)
 		goto err_mm;
-	rc = dka_driver_register(&dka_ops);
-	if (rc) {
+	rc = dka_driver_register(&dka_ops, dka_replace_kmem);
+	if (rc == -EBUSY && dka_replace_kmem) {
+		pr_err("dax_kmem_atomic: replace_kmem=1: a dax driver named kmem is already registered (the in-kernel kmem is loaded); unload it first (modprobe -r kmem, with its memory offline) or load without replace_kmem\n");
+		goto err_guard;
+	} else if (rc) {
 		pr_err("dax_kmem_atomic: cannot register on the dax bus: %d\n", rc);
 		goto err_guard;
 	}
+	if (dka_replace_kmem)
+		pr_info("dax_kmem_atomic: registered as the dax driver kmem (replace_kmem=1)%s\n",
+			READ_ONCE(dka_exclusive) ?
+			"; exclusive=Y refuses daxctl's per-block online/offline, set exclusive=0 for daxctl" :
+			"");
 #ifdef DKA_LAYOUT_VERIFIED
 	pr_info("dax_kmem_atomic: dax structure %s\n", DKA_LAYOUT_CHECK);
 #else

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/run.sh [--kernel NAME]... [--driver kmem|dax_kmem_atomic] [--tests LIST]
+# tests/run.sh [--kernel NAME]... [--driver kmem|dax_kmem_atomic|replace] [--tests LIST]
 #              [--append ARGS] [--timeout SECONDS]
 # tests/run.sh --all [--jobs N]
 # For each kernel: fetch it, build the module (not for the in-kernel kmem),
@@ -21,7 +21,9 @@
 # Environment: DKA_CACHE (default /var/cache/dax-kmem-atomic), DKA_VERBOSE=1
 # (stream the guest console), DKA_ACCEL=tcg, DKA_REFRESH=1 (re-resolve
 # kernels), DKA_TIMEOUT (per boot, seconds), DKA_TCG_OPTS (default
-# ",thread=single"; set it empty for multi-threaded TCG).
+# ",thread=single"; set it empty for multi-threaded TCG), DKA_FLAVOR=NAME
+# (build and initramfs directories of their own, so that a run of another
+# tree, DKA_SRC=DIR, does not share them with a run going on).
 set -euo pipefail
 # shellcheck source=harness/common.sh
 . "$(dirname "$0")/harness/common.sh"
@@ -48,7 +50,7 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
-case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
+case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $DRIVER" ;; esac
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive number"
 
 # Kernel command-line arguments a suite needs; added to any boot that runs it.
@@ -169,7 +171,9 @@ run_kernel() {
 		# The in-kernel kmem needs no build of ours, but the failure suites
 		# need the test helper: built apart, so as not to race our run.
 		if [ "$driver" = kmem ]; then
-			export DKA_BUILD_FLAVOR=kmem
+			export DKA_BUILD_FLAVOR=kmem${DKA_FLAVOR:+-$DKA_FLAVOR}
+		elif [ -n "${DKA_FLAVOR:-}" ]; then
+			export DKA_BUILD_FLAVOR=$DKA_FLAVOR
 		else
 			unset DKA_BUILD_FLAVOR
 		fi

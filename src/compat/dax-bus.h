@@ -99,7 +99,7 @@ static inline struct dev_dax *dka_to_dev_dax(struct device *dev)
 static inline bool dka_dev_dax_memmap_on_memory(struct dev_dax *dev_dax)
 {
 #ifdef DKA_DAX_MEMMAP_ON_MEMORY
-	/* Our driver type does not freeze it while bound: read it once. */
+	/* Only kmem's driver type freezes it while bound: read it per plug. */
 	return READ_ONCE(dev_dax->memmap_on_memory);
 #else
 	return false;
@@ -113,7 +113,7 @@ struct dka_driver_ops {
 	const struct attribute_group **dev_groups;
 };
 
-int dka_driver_register(const struct dka_driver_ops *ops);
+int dka_driver_register(const struct dka_driver_ops *ops, bool as_kmem);
 void dka_driver_unregister(void);
 bool dka_driver_owns(struct dev_dax *dev_dax);
 

@@ -18,71 +18,8 @@ need_cmd dpkg-deb dpkg
 need_cmd depmod kmod
 need_cmd xz xz-utils
 
-APT_DIR="$DKA_CACHE/apt/$(echo "${K_SUITES[$NAME]}" | tr ' ' '+')"
-DEB_DIR="$DKA_CACHE/debs"
-mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$DEB_DIR"
-
-APT_OPTS=(
-	-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
-	-o Dir::Etc::SourceParts=/dev/null
-	-o Dir::Etc::Preferences=/dev/null
-	-o Dir::Etc::PreferencesParts=/dev/null
-	-o "Dir::State::Lists=$APT_DIR/lists"
-	-o "Dir::Cache=$APT_DIR/cache"
-	-o Dir::State::status=/dev/null
-	-o APT::Architecture=amd64
-	-o APT::Architectures=amd64
-	-o Acquire::Languages=none
-	-o Debug::NoLocking=1
-	-o APT::Sandbox::User=root
-)
-
-write_sources() {
-	local s mirror tmp
-	tmp=$(mktemp)
-	for s in ${K_SUITES[$NAME]}; do
-		case "$s" in
-		*-security) mirror=$(host_security_mirror) ;;
-		*) mirror=$(host_mirror) ;;
-		esac
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $s main"
-	done >"$tmp"
-	if ! cmp -s "$tmp" "$APT_DIR/sources.list" 2>/dev/null; then
-		mv "$tmp" "$APT_DIR/sources.list"
-		rm -f "$APT_DIR/.updated"
-	else
-		rm -f "$tmp"
-	fi
-}
-
-apt_update() {
-	# Refresh the private lists when missing, when asked (DKA_REFRESH=1), or
-	# when older than DKA_APT_MAX_AGE days (default 7); on a network failure
-	# with usable old lists, carry on with them.
-	local age_days=${DKA_APT_MAX_AGE:-7} stale=0
-	if [ -e "$APT_DIR/.updated" ] && [ -n "$(find "$APT_DIR/.updated" -mtime +"$age_days" 2>/dev/null)" ]; then
-		stale=1
-	fi
-	if [ -e "$APT_DIR/.updated" ] && [ "${DKA_REFRESH:-0}" != 1 ] && [ $stale = 0 ]; then
-		return 0
-	fi
-	log "apt-get update for suites: ${K_SUITES[$NAME]}"
-	if apt-get "${APT_OPTS[@]}" -qq update >&2; then
-		touch "$APT_DIR/.updated"
-	elif [ -e "$APT_DIR/.updated" ]; then
-		log "warning: apt-get update failed; using the old lists"
-	else
-		die "apt-get update failed for ${K_SUITES[$NAME]}"
-	fi
-}
-
-acache() { apt-cache "${APT_OPTS[@]}" "$@"; }
-
-has_candidate() {
-	local c
-	c=$(acache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')
-	[ -n "$c" ] && [ "$c" != "(none)" ]
-}
+# shellcheck disable=SC2086  # one word per suite
+papt_init ${K_SUITES[$NAME]}
 
 resolve_kver() {
 	local how=${K_RESOLVE[$NAME]} arg dep p best=""
@@ -112,31 +49,6 @@ resolve_kver() {
 
 subst() { sed -e "s/{KVER}/$KVER/g" -e "s/{KBASE}/$KBASE/g"; }
 
-# download PKG...: fetch each package's candidate into DEB_DIR unless cached;
-# prints the .deb paths.
-download() {
-	local p opt ver file
-	for p in "$@"; do
-		opt=0 ver=""
-		case "$p" in \?*) opt=1; p=${p#\?} ;; esac
-		case "$p" in *=*) ver=${p#*=}; p=${p%%=*} ;; esac
-		if ! has_candidate "$p"; then
-			[ $opt = 1 ] && continue
-			die "package $p not available in ${K_SUITES[$NAME]}"
-		fi
-		[ -n "$ver" ] || ver=$(acache policy "$p" | awk '/Candidate:/ {print $2}')
-		file=$(ls "$DEB_DIR/${p}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1) || true
-		if [ ! -s "$file" ]; then
-			log "downloading $p $ver"
-			(cd "$DEB_DIR" && apt-get "${APT_OPTS[@]}" -qq download "$p=$ver" >&2) ||
-				die "apt-get download $p failed"
-		fi
-		[ -s "$file" ] || file=$(ls "$DEB_DIR/${p}_${ver//:/%3a}_"*.deb 2>/dev/null | head -n1) || true
-		[ -s "$file" ] || die "downloaded $p but cannot find the .deb"
-		echo "$file"
-	done
-}
-
 ENV_FILE="$DKA_CACHE/kernels/$NAME.env"
 # Reuse a resolution younger than DKA_APT_MAX_AGE days (a kernel like "6.1"
 # follows bookworm's current ABI; DKA_REFRESH=1 forces a new look).
@@ -150,8 +62,7 @@ if [ -s "$ENV_FILE" ] && [ "${DKA_REFRESH:-0}" != 1 ] &&
 	fi
 fi
 
-write_sources
-apt_update
+papt_update
 KVER=$(resolve_kver)
 KBASE=${KVER%-amd64}
 log "kernel $NAME resolves to $KVER"

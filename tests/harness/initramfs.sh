@@ -1,14 +1,18 @@
 #!/bin/bash
-# initramfs.sh NAME [--driver kmem|dax_kmem_atomic] [--out FILE]
+# initramfs.sh NAME [--driver kmem|dax_kmem_atomic|replace] [--out FILE]
 # Pack a busybox-static initramfs (uncompressed newc cpio) for kernel NAME:
 # busybox applets, the kernel's dax/kmem modules and their dependencies, a
 # depmod'ed /lib/modules/KVER, our .ko files (when built), daxctl with its
 # libraries, tests/guest/* and the static sysfs-write helper.
+# --driver replace (our module in place of kmem, for daxctl) also packs
+# kmod's real modprobe (busybox's knows no install/softdep rules), our
+# conf/dax-kmem-atomic.conf as /etc/modprobe.d/ with its lines enabled,
+# and sid's daxctl with its own libraries as /bin/daxctl-sid.
 # Prints the path of the cpio.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-NAME=${1:?usage: initramfs.sh NAME [--driver kmem|dax_kmem_atomic] [--out FILE]}
+NAME=${1:?usage: initramfs.sh NAME [--driver kmem|dax_kmem_atomic|replace] [--out FILE]}
 shift
 DRIVER=dax_kmem_atomic
 OUT=""
@@ -19,7 +23,7 @@ while [ $# -gt 0 ]; do
 	*) die "initramfs.sh: unknown argument $1" ;;
 	esac
 done
-case "$DRIVER" in kmem | dax_kmem_atomic) ;; *) die "unknown driver $DRIVER" ;; esac
+case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $DRIVER" ;; esac
 
 "$HARNESS_DIR/fetch-kernel.sh" "$NAME" >&2
 # shellcheck disable=SC1090
@@ -41,7 +45,7 @@ fi
 BUILD_DIR="$DKA_CACHE/build/$KVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}"
 # The tree is built in a directory of this process (runs for the same kernel
 # may overlap) and kept, for a look, as initramfs/KVER-DRIVER afterwards.
-KEEP="$DKA_CACHE/initramfs/$KVER-$DRIVER"
+KEEP="$DKA_CACHE/initramfs/$KVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}-$DRIVER"
 WORK="$KEEP.tmp$$"
 [ -n "$OUT" ] || OUT="$KEEP.cpio"
 rm -rf "$WORK"
@@ -105,8 +109,31 @@ if [ -d "$BUILD_DIR" ]; then
 		[ -e "$ko" ] && cp "$ko" "$WORK/lib/modules/$KVER/extra/"
 	done
 fi
-if [ "$DRIVER" = dax_kmem_atomic ] && [ ! -e "$WORK/lib/modules/$KVER/extra/dax_kmem_atomic.ko" ]; then
+if [ "$DRIVER" != kmem ] && [ ! -e "$WORK/lib/modules/$KVER/extra/dax_kmem_atomic.ko" ]; then
 	die "dax_kmem_atomic.ko not built for $KVER (run tests/harness/build.sh $NAME)"
+fi
+# replace mode: the shipped modprobe.d file, enabled, read by kmod's own
+# modprobe and by daxctl's libkmod; daxctl of sid beside bookworm's.
+if [ "$DRIVER" = replace ]; then
+	copy_bin "$(command -v kmod)"
+	ln -sf kmod "$WORK/bin/modprobe"
+	mkdir -p "$WORK/etc/modprobe.d"
+	sed -E 's/^#(blacklist|install|softdep|options) /\1 /' "$REPO_DIR/conf/dax-kmem-atomic.conf" \
+		>"$WORK/etc/modprobe.d/dax-kmem-atomic.conf"
+	grep -q '^install kmem ' "$WORK/etc/modprobe.d/dax-kmem-atomic.conf" ||
+		die "conf/dax-kmem-atomic.conf has no install kmem line to enable"
+	SID=$("$HARNESS_DIR/fetch-daxctl.sh" sid)
+	mkdir -p "$WORK/opt/daxctl-sid"
+	tar -C "$SID" --exclude=./usr/share --exclude='./usr/lib/x86_64-linux-gnu/gconv' -cf - . |
+		tar -C "$WORK/opt/daxctl-sid" -xf -
+	cat >"$WORK/bin/daxctl-sid" <<-'EOS'
+	#!/bin/sh
+	# sid's daxctl, run by sid's own loader on sid's libraries
+	R=/opt/daxctl-sid
+	exec $R/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+		--library-path $R/usr/lib/x86_64-linux-gnu $R/usr/bin/daxctl "$@"
+	EOS
+	chmod +x "$WORK/bin/daxctl-sid"
 fi
 depmod -b "$WORK" -F "$SYSMAP" "$KVER" 2>&1 | grep -v 'No such file' >&2 || true
 [ -s "$WORK/lib/modules/$KVER/modules.dep" ] || die "depmod produced no modules.dep"
