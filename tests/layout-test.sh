@@ -6,7 +6,9 @@
 #   - 7.3's BTF (DKA_BTF=): refused, naming the members that moved;
 #   - 5.10's BTF: refused (remove() returns int there), suggesting v5.10;
 #   - 5.10's BTF with DKA_IGNORE_BTF_MISMATCH=1: builds, loudly;
-#   - no BTF at all: builds, saying the layout is not verified.
+#   - no BTF at all: builds, saying the layout is not verified;
+#   - 6.12 (trixie chroot) with our kmem driver type changed: refused
+#     (replace mode declares kmem's type, which must be the kernel's).
 # Prints one line per check and "N passed, N failed"; exits non-zero on a
 # failure.
 set -euo pipefail
@@ -30,6 +32,7 @@ rm -f "$setup_log"
 # shellcheck disable=SC1090,SC1091
 . "$DKA_CACHE/kernels/6.1.env"
 KVER61=$KVER
+BUILD_KVER=$KVER61
 CHROOT=$("$HARNESS_DIR/chroot.sh" "$CHROOT_SUITE")
 # shellcheck disable=SC1090,SC1091
 VMLINUZ510=$(. "$DKA_CACHE/kernels/5.10.env" && echo "$VMLINUZ")
@@ -51,13 +54,13 @@ restore() {
 }
 trap restore EXIT
 
-# build VAR=VALUE...: clean build of the module for 6.1 in the chroot;
+# build VAR=VALUE...: clean build of the module for $BUILD_KVER in $CHROOT;
 # output in $out, status in $rc.
 build() {
 	rc=0
 	out=$(chroot "$CHROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
-		make -C "$W/src" KDIR="/usr/src/linux-headers-$KVER61" "$@" 2>&1) || rc=$?
-	chroot "$CHROOT" make -C "$W/src" KDIR="/usr/src/linux-headers-$KVER61" clean >/dev/null 2>&1 || true
+		make -C "$W/src" KDIR="/usr/src/linux-headers-$BUILD_KVER" "$@" 2>&1) || rc=$?
+	chroot "$CHROOT" make -C "$W/src" KDIR="/usr/src/linux-headers-$BUILD_KVER" clean >/dev/null 2>&1 || true
 }
 has() { grep -qF -- "$1" <<<"$out"; }
 show() { sed 's/^/#   /' <<<"$out" | grep -v 'PROBE\|CC \[M\]\|LD \[M\]\|Entering\|Leaving' | head -n 30; }
@@ -104,6 +107,27 @@ if [ $rc = 0 ] && has "no BTF found for $KVER61" && has "NOT verified" && has "L
 	ok "without any BTF the build goes on and says the layout is not verified"
 else
 	nok "without any BTF the build goes on and says the layout is not verified (rc=$rc)"; show
+fi
+
+# 6.12: the value replace mode gives kmem's driver type is checked too.
+restore
+hidden=""
+"$HARNESS_DIR/build.sh" 6.12 >/dev/null 2>&1 || die "setup of 6.12 failed"
+# shellcheck disable=SC1090,SC1091
+. "$DKA_CACHE/kernels/6.12.env"
+CHROOT=$("$HARNESS_DIR/chroot.sh" "$CHROOT_SUITE")
+rm -rf "${CHROOT:?}$W"
+mkdir -p "$CHROOT$W/src"
+copy_tree "$REPO_DIR" "$CHROOT$W/src"
+sed -i 's/DKA_DAXDRV_KMEM_TYPE = 0,/DKA_DAXDRV_KMEM_TYPE = 7,/' "$CHROOT$W/src/src/compat/dax-bus.h"
+grep -q 'DKA_DAXDRV_KMEM_TYPE = 7,' "$CHROOT$W/src/src/compat/dax-bus.h" || die "cannot alter DKA_DAXDRV_KMEM_TYPE"
+BUILD_KVER=$KVER
+build
+if [ $rc != 0 ] && has "enum dax_driver_type: DAXDRV_KMEM_TYPE has another value in the kernel" &&
+	! has "LD [M]"; then
+	ok "6.12: a wrong value for kmem's driver type (replace mode) stops the build"
+else
+	nok "6.12: a wrong value for kmem's driver type (replace mode) stops the build (rc=$rc)"; show
 fi
 
 echo "$pass passed, $fail failed"

@@ -168,10 +168,10 @@ run_kernel() {
 		harness_check "$name" "fetch-kernel" "failed (see $klog)"
 	else
 		t1=$(date +%s)
-		# The in-kernel kmem needs no build of ours, but the failure suites
-		# need the test helper: built apart, so as not to race our run.
-		if [ "$driver" = kmem ]; then
-			export DKA_BUILD_FLAVOR=kmem${DKA_FLAVOR:+-$DKA_FLAVOR}
+		# Each driver builds apart, so as not to race another run of the
+		# kernel (the in-kernel kmem needs only the test helper).
+		if [ "$driver" != dax_kmem_atomic ]; then
+			export DKA_BUILD_FLAVOR=$driver${DKA_FLAVOR:+-$DKA_FLAVOR}
 		elif [ -n "${DKA_FLAVOR:-}" ]; then
 			export DKA_BUILD_FLAVOR=$DKA_FLAVOR
 		else
@@ -318,6 +318,9 @@ if [ $ALL = 1 ]; then
 		RUNS+=("$name dax_kmem_atomic all")
 	done
 	RUNS+=("$ORACLE_KERNEL kmem abi,fuzz,rollback")
+	for name in "${REPLACE_KERNELS[@]}"; do
+		RUNS+=("$name replace daxctl")
+	done
 else
 	[ ${#KERNELS[@]} -gt 0 ] || KERNELS=("${KERNEL_NAMES[@]}")
 	for name in "${KERNELS[@]}"; do

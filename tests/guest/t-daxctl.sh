@@ -56,6 +56,18 @@ softdep_loaded_us() {
 }
 check "replace mode: modprobe device_dax loads us (softdep) as the dax driver kmem, exclusive=N" softdep_loaded_us
 
+# 6.12+ (where dax devices have memmap_on_memory): hmem devices bind to a
+# driver of kmem's type when it loads, as they would to the in-kernel kmem;
+# before, device_dax took them.
+auto_bound_as_kmem() {
+	if [ -e $DEVS/memmap_on_memory ]; then
+		expect_eq "driver of dax0.0 at boot" "$DKA_BOOT_DRIVER" kmem
+	else
+		expect_eq "driver of dax0.0 at boot" "$DKA_BOOT_DRIVER" device_dax
+	fi
+}
+check "replace mode: at boot dax0.0 went where the in-kernel kmem would have let it go (6.12+: to kmem by type)" auto_bound_as_kmem
+
 modprobe_kmem_is_us() {
 	modprobe kmem || why "modprobe kmem failed" || return 1
 	[ ! -d /sys/module/kmem ] || why "modprobe kmem loaded the in-kernel kmem"

@@ -21,6 +21,9 @@
 KERNEL_NAMES=(5.10 6.1 6.12-bpo 6.12 7.2 7.3)
 # The kernel whose in-kernel kmem is the truth for the state ABI
 ORACLE_KERNEL=7.3
+# Kernels on which --all also runs replace mode with daxctl (t-daxctl):
+# one before driver types (6.12) and one with them.
+REPLACE_KERNELS=(6.1 6.12)
 declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
 
 K_SUITES[5.10]="bullseye bullseye-security"
