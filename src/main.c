@@ -51,11 +51,10 @@ static int __init dka_init(void)
 		pr_err("dax_kmem_atomic: cannot register on the dax bus: %d\n", rc);
 		goto err_guard;
 	}
-	if (dka_replace_kmem)
-		pr_info("dax_kmem_atomic: registered as the dax driver kmem (replace_kmem=1)%s\n",
-			READ_ONCE(dka_exclusive) ?
-			"; exclusive=Y refuses daxctl's per-block online/offline, set exclusive=0 for daxctl" :
-			"");
+	if (dka_replace_kmem && READ_ONCE(dka_exclusive))
+		pr_info("dax_kmem_atomic: registered as the dax driver kmem (replace_kmem=1); exclusive=Y refuses daxctl's per-block online/offline, set exclusive=0 for daxctl\n");
+	else if (dka_replace_kmem)
+		pr_info("dax_kmem_atomic: registered as the dax driver kmem (replace_kmem=1)\n");
 #ifdef DKA_LAYOUT_VERIFIED
 	pr_info("dax_kmem_atomic: dax structure %s\n", DKA_LAYOUT_CHECK);
 #else
