@@ -16,8 +16,9 @@
  *
  * and for each enum, per value, DKA_BTF_ENUMERATOR(name, enumerator, value)
  * and "#define DKA_BTF_ENUM_<enumerator> value".  A struct or enum the
- * BTF does not have is printed as DKA_BTF_ABSENT(name).  Members that cannot be compared by offsetof()
- * (bitfields, anonymous members) are printed as DKA_BTF_UNSUPPORTED.
+ * BTF does not have is printed as DKA_BTF_ABSENT(name).  Members that
+ * cannot be compared by offsetof() (bitfields, anonymous members) are
+ * printed as DKA_BTF_UNSUPPORTED.
  *
  * Exit status: 0, 1 on a usage or format error (message on stderr).
  *
