@@ -227,6 +227,7 @@ fi
 
 install_test() {
 	local chroot kdir ko status log
+	MERGED=""
 	"$HARNESS_DIR/fetch-kernel.sh" "$KNAME" >"$T/fetch.log" 2>&1 ||
 		{ sed 's/^/# /' "$T/fetch.log" | tail -n 20; fail "fetch kernel $KNAME" "tests/harness/fetch-kernel.sh failed"; return; }
 	# shellcheck disable=SC1090
@@ -236,60 +237,103 @@ install_test() {
 	chroot=$("$HARNESS_DIR/chroot.sh" bookworm 2>"$T/chroot.log") ||
 		{ sed 's/^/# /' "$T/chroot.log" | tail -n 20; fail "bookworm chroot" "tests/harness/chroot.sh failed"; return; }
 
-	# An overlay: the cached chroot is the read-only lower layer, every
-	# change lands in $T and goes with it. Mounted under build.sh's lock,
-	# so not in the middle of its header unpacking.
-	mkdir -p "$T/ov/upper" "$T/ov/work" "$T/ov/root"
-	MERGED=$T/ov/root
-	(
-		flock 9
-		mount -t overlay overlay -o "lowerdir=$chroot,upperdir=$T/ov/upper,workdir=$T/ov/work" "$MERGED"
-	) 9>"$chroot.lock" || { fail "install in a bookworm chroot" "cannot mount an overlay on $chroot"; return; }
-	MOUNTS+=("$MERGED")
-	mount -t proc proc "$MERGED/proc" && MOUNTS+=("$MERGED/proc")
-	# The apt downloads (dkms and what it needs) are kept for the next run.
-	mkdir -p "$DKA_CACHE/pkg-test/apt-archives/partial"
-	mount --bind "$DKA_CACHE/pkg-test/apt-archives" "$MERGED/var/cache/apt/archives" &&
-		MOUNTS+=("$MERGED/var/cache/apt/archives")
-	cp /etc/resolv.conf "$MERGED/etc/resolv.conf" 2>/dev/null || true
+	inchroot() {
+		chroot "$MERGED" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+			DEBIAN_FRONTEND=noninteractive "$@"
+	}
+	# mount_root LOWERDIRS UPPER: an overlay at $MERGED (a new directory)
+	# with /proc and the kept apt downloads; the lower layers stay as they
+	# are, every change lands in UPPER. Mounted under build.sh's lock on the
+	# chroot, so not in the middle of its header unpacking.
+	mount_root() {
+		MERGED=$(mktemp -d "$T/root.XXXXXX")
+		mkdir -p "$2" "$2.work"
+		(
+			flock 9
+			mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$2.work" "$MERGED"
+		) 9>"$chroot.lock" || return 1
+		MOUNTS+=("$MERGED")
+		mount -t proc proc "$MERGED/proc" && MOUNTS+=("$MERGED/proc")
+		mkdir -p "$DKA_CACHE/pkg-test/apt-archives/partial"
+		mount --bind "$DKA_CACHE/pkg-test/apt-archives" "$MERGED/var/cache/apt/archives" &&
+			MOUNTS+=("$MERGED/var/cache/apt/archives")
+	}
+	umount_root() {
+		local i keep=()
+		for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+			case "${MOUNTS[$i]}" in
+			"$MERGED" | "$MERGED"/*) umount "${MOUNTS[$i]}" ;;
+			*) keep=("${MOUNTS[$i]}" "${keep[@]}") ;;
+			esac
+		done
+		MOUNTS=("${keep[@]}")
+	}
+	# With the chroot's apt lists, else (none, or too old for the
+	# archive) after an apt-get update.
+	apt_install() {
+		{ inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1; } ||
+			{ echo "# apt-get install failed: apt-get update and again"
+				inchroot apt-get update >>"$T/apt.log" 2>&1 &&
+				inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1; }
+	}
 
+	# 1. What a user has first: the kernel's headers (as packages) and
+	# dkms. Installed once into a layer of our own over the cached chroot,
+	# $DKA_CACHE/pkg-test/layer-bookworm-KVER, made again when the chroot's
+	# packages or the headers change (the layer's dpkg status would hide
+	# the chroot's).
+	local layer=$DKA_CACHE/pkg-test/layer-bookworm-$KVER key t0=$SECONDS d hdrs=()
+	key=$({ cat "$chroot/var/lib/dpkg/status"; echo "$HDR_DEBS"; echo layer-v1; } | sha256sum | cut -c1-16)
+	exec 7>"$layer.lock"
+	flock 7
+	if [ "$(cat "$layer/.key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$layer"
+		mount_root "$chroot" "$layer/upper" ||
+			{ fail "chroot: kernel $KVER headers and dkms installed" "cannot mount an overlay on $chroot"; return; }
+		cp /etc/resolv.conf "$MERGED/etc/resolv.conf" 2>/dev/null || true
+		# No fsync per file: a cache, made again when in doubt.
+		echo 'force-unsafe-io' >"$MERGED/etc/dpkg/dpkg.cfg.d/dka-pkg-test"
+		mkdir -p "$MERGED/tmp/dka-debs"
+		# shellcheck disable=SC2086
+		cp $HDR_DEBS "$MERGED/tmp/dka-debs/"
+		for d in $HDR_DEBS; do hdrs+=("/tmp/dka-debs/$(basename "$d")"); done
+		if ! apt_install "${hdrs[@]}" dkms; then
+			sed 's/^/# /' "$T/apt.log" | tail -n 20
+			fail "chroot: kernel $KVER headers and dkms installed" "apt-get install failed"
+			umount_root
+			return
+		fi
+		rm -rf "$MERGED/tmp/dka-debs"
+		umount_root
+		rm -rf "$layer/upper.work"
+		echo "$key" >"$layer/.key"
+		ok "chroot: kernel $KVER headers and dkms installed ($((SECONDS - t0)) s, kept in $layer)"
+	else
+		ok "chroot: kernel $KVER headers and dkms installed (kept in $layer)"
+	fi
+
+	# This run's root: our layer over the chroot, its changes in $T.
+	mount_root "$layer/upper:$chroot" "$T/upper" ||
+		{ fail "install in a bookworm chroot" "cannot mount an overlay on $layer/upper:$chroot"; return; }
+	# in use: a run that would make the layer again waits for this one
+	flock -s 7
 	# Only this kernel: hide the others the harness unpacked (headers that
 	# are no packages), so that dkms builds for KVER alone.
 	find "$MERGED/lib/modules" -mindepth 1 -maxdepth 1 ! -name "$KVER" -exec rm -rf {} +
 	rm -f "$MERGED/boot/"vmlinuz-*
 	# The kernel's /boot files, as an installed kernel has them (the BTF
 	# layout check reads vmlinuz).
-	mkdir -p "$MERGED/boot"
+	mkdir -p "$MERGED/boot" "$MERGED/tmp/dka-debs"
 	cp "$VMLINUZ" "$MERGED/boot/vmlinuz-$KVER"
 	cp "$CONFIG" "$MERGED/boot/config-$KVER"
 	cp "$SYSMAP" "$MERGED/boot/System.map-$KVER"
-	mkdir -p "$MERGED/tmp/dka-debs"
-	# shellcheck disable=SC2086
-	cp $HDR_DEBS "$DEB" "$MERGED/tmp/dka-debs/"
+	cp "$DEB" "$MERGED/tmp/dka-debs/"
 
-	inchroot() {
-		chroot "$MERGED" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
-			DEBIAN_FRONTEND=noninteractive "$@"
-	}
-	apt_install() {
-		inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1 ||
-			{ inchroot apt-get update >>"$T/apt.log" 2>&1 &&
-				inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1; }
-	}
-	# 1. What a user has first: the kernel's headers (as packages), dkms.
-	local hdrs=()
-	for d in $HDR_DEBS; do hdrs+=("/tmp/dka-debs/$(basename "$d")"); done
-	if apt_install "${hdrs[@]}" dkms; then
-		ok "chroot: kernel $KVER headers and dkms installed"
-	else
-		sed 's/^/# /' "$T/apt.log" | tail -n 20
-		fail "chroot: kernel $KVER headers and dkms installed" "apt-get install failed"
-		return
-	fi
 	# 2. The package; its postinst has dkms build and install the module.
 	log=$T/install.log
+	t0=$SECONDS
 	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" >"$log" 2>&1; then
-		ok "chroot: apt-get install $(basename "$DEB")"
+		ok "chroot: apt-get install $(basename "$DEB") (DKMS build included: $((SECONDS - t0)) s)"
 	else
 		sed 's/^/# /' "$log" | tail -n 30
 		find "$MERGED/var/lib/dkms/$NAME/$VERSION" -name make.log -exec tail -n 20 {} + 2>/dev/null | sed 's/^/# make.log: /'
