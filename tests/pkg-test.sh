@@ -49,12 +49,23 @@ need_cmd sha256sum coreutils
 T=$(mktemp -d /tmp/dka-pkg-test.XXXXXX)
 MERGED=""
 MOUNTS=()
+summary() {
+	echo "$npass passed, $nfail failed"
+	SUMMARY_DONE=1
+}
+SUMMARY_DONE=0
 cleanup() {
-	local i
+	local rc=$? i
+	if [ "$SUMMARY_DONE" = 0 ]; then
+		fail "pkg-test.sh" "stopped early (exit status $rc; see the messages above)"
+		summary
+		rc=1
+	fi
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
 		umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" 2>/dev/null || true
 	done
 	rm -rf "$T"
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -65,7 +76,7 @@ if "$TESTS_DIR/pkg-build.sh" "$DIST" >"$T/build.log" 2>&1; then
 else
 	sed 's/^/# /' "$T/build.log" | tail -n 30
 	fail "build the .deb and the .rpm" "tests/pkg-build.sh failed (output above)"
-	echo "$npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 DEB=$(ls "$DIST"/"${PKG}"_*_all.deb)
@@ -221,7 +232,7 @@ check "the .rpm's %preun runs dkms remove --all --rpm_safe_upgrade only when \$1
 # ---------------------------------------------------------------- install
 if ! is_root; then
 	fail "install in a bookworm chroot" "needs root (chroot, mount)"
-	echo "$npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 
@@ -284,6 +295,7 @@ install_test() {
 	# the chroot's).
 	local layer=$DKA_CACHE/pkg-test/layer-bookworm-$KVER key t0=$SECONDS d hdrs=()
 	key=$({ cat "$chroot/var/lib/dpkg/status"; echo "$HDR_DEBS"; echo layer-v1; } | sha256sum | cut -c1-16)
+	mkdir -p "$DKA_CACHE/pkg-test"
 	exec 7>"$layer.lock"
 	flock 7
 	if [ "$(cat "$layer/.key" 2>/dev/null)" != "$key" ]; then
@@ -390,5 +402,5 @@ install_test() {
 }
 install_test
 
-echo "$npass passed, $nfail failed"
+summary
 [ "$nfail" = 0 ]
