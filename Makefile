@@ -7,6 +7,8 @@
 #   make clean
 #   make check                lint + the whole test suite in QEMU (see README.md)
 #   make lint                 checkpatch --strict, W=1 and sparse builds
+#   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
+#   make pkg-test             build, lintian, compare, install in a chroot
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -56,4 +58,13 @@ demo:
 lint:
 	tests/lint.sh
 
-.PHONY: all modules clean check demo lint FORCE
+# DIST=<dir> puts the packages elsewhere.
+DIST	?= $(PWD)/dist
+
+pkg:
+	tests/pkg-build.sh $(DIST)
+
+pkg-test:
+	tests/pkg-test.sh
+
+.PHONY: all modules clean check demo lint pkg pkg-test FORCE

@@ -1,0 +1,406 @@
+#!/bin/bash
+# pkg-test.sh: test the dax-kmem-atomic-dkms packages from this tree.
+#
+#   - builds the .deb and the .rpm (tests/pkg-build.sh, in a copy of the tree)
+#   - lintian on the .deb, the .changes and a source package: no error, no
+#     warning (overrides only in debian/*.lintian-overrides, each with its reason)
+#   - the version of each package is dkms.conf's PACKAGE_VERSION, and a tree
+#     whose debian/changelog or rpm --define says another does not build
+#   - both payloads are the same: the same files under /usr/src/NAME-VERSION
+#     (exactly what dkms needs from the tree), the same modprobe.d conffile
+#     (inactive), the same README, byte for byte
+#   - installs the .deb into a copy (an overlay) of the harness's cached
+#     bookworm chroot with Debian's 6.1 headers installed as packages:
+#     DKMS must build and install the module for that kernel (modinfo: our
+#     version, that kernel's vermagic); purging must remove it all
+#
+# One line per check, "ok - NAME" or "FAIL - NAME: why", then "N passed,
+# N failed"; exits 1 when a check failed. Needs root for the chroot (the
+# other checks run without it). Installs its host packages with apt-get
+# when root, else names them.
+#   DKA_PKG_KERNEL=NAME   kernel from tests/harness/kernels.sh (default 6.1)
+set -euo pipefail
+. "$(dirname "$0")/harness/common.sh"
+
+KNAME=${DKA_PKG_KERNEL:-6.1}
+NAME=dax-kmem-atomic
+PKG=$NAME-dkms
+VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$REPO_DIR/dkms.conf")
+[ -n "$VERSION" ] || die "no PACKAGE_VERSION=\"...\" line in dkms.conf"
+USRSRC=usr/src/$NAME-$VERSION
+MODPROBE=etc/modprobe.d/$NAME.conf
+
+npass=0
+nfail=0
+ok() { echo "ok - $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL - $1: $2"; nfail=$((nfail + 1)); }
+# check NAME WHY CMD...: ok when CMD succeeds, else FAIL with WHY
+check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then ok "$name"; else fail "$name" "$why"; fi
+}
+
+need_cmd lintian lintian
+need_cmd rpm2cpio rpm
+need_cmd cpio cpio
+need_cmd sha256sum coreutils
+
+T=$(mktemp -d /tmp/dka-pkg-test.XXXXXX)
+MERGED=""
+MOUNTS=()
+summary() {
+	echo "$npass passed, $nfail failed"
+	SUMMARY_DONE=1
+}
+SUMMARY_DONE=0
+cleanup() {
+	local rc=$? i
+	if [ "$SUMMARY_DONE" = 0 ]; then
+		fail "pkg-test.sh" "stopped early (exit status $rc; see the messages above)"
+		summary
+		rc=1
+	fi
+	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+		umount "${MOUNTS[$i]}" 2>/dev/null || umount -l "${MOUNTS[$i]}" 2>/dev/null || true
+	done
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- build
+DIST=$T/dist
+if "$TESTS_DIR/pkg-build.sh" "$DIST" >"$T/build.log" 2>&1; then
+	ok "build the .deb and the .rpm"
+else
+	sed 's/^/# /' "$T/build.log" | tail -n 30
+	fail "build the .deb and the .rpm" "tests/pkg-build.sh failed (output above)"
+	summary
+	exit 1
+fi
+DEB=$(ls "$DIST"/"${PKG}"_*_all.deb)
+RPM=$(ls "$DIST"/"${PKG}"-*.noarch.rpm)
+CHANGES=$(ls "$DIST"/"${NAME}"_*.changes)
+
+# ---------------------------------------------------------------- lintian
+# A source package too (3.0 (native): a tarball of the tree), for the
+# checks of debian/control, copyright and the like.
+mkdir -p "$T/src/$NAME-$VERSION"
+copy_tree "$REPO_DIR" "$T/src/$NAME-$VERSION"
+lint_ok=1
+if (cd "$T/src" && dpkg-source -b "$NAME-$VERSION") >"$T/dpkg-source.log" 2>&1; then
+	lintian --allow-root --pedantic --display-info --show-overrides \
+		--fail-on error,warning "$CHANGES" "$T/src/${NAME}_$VERSION.dsc" >"$T/lintian.log" 2>&1 || lint_ok=0
+	sed 's/^/# lintian: /' "$T/lintian.log"
+	if [ $lint_ok = 1 ]; then
+		ok "lintian: no error or warning (.deb, .changes, source)"
+	else
+		fail "lintian" "errors or warnings (above)"
+	fi
+	# Every override must say why: a comment right above it.
+	bad=$(awk 'FNR == 1 { prev = "" }
+		/^[^#[:space:]]/ && prev !~ /^#/ { print FILENAME ": " $0 }
+		{ prev = $0 }' "$REPO_DIR"/debian/*lintian-overrides 2>/dev/null) || true
+	check "lintian overrides each have a written reason" "$bad" test -z "$bad"
+else
+	sed 's/^/# /' "$T/dpkg-source.log"
+	fail "lintian" "dpkg-source -b failed"
+fi
+
+# ---------------------------------------------------------------- versions
+deb_ver=$(dpkg-deb -f "$DEB" Version)
+rpm_ver=$(rpm -qp --qf '%{VERSION}' "$RPM" 2>/dev/null)
+chl_ver=$(cd "$REPO_DIR" && dpkg-parsechangelog -SVersion)
+chl_up=${chl_ver#*:}
+chl_up=${chl_up%-*}
+check "debian/changelog's upstream version is dkms.conf's ($VERSION)" \
+	"debian/changelog says $chl_ver" test "$chl_up" = "$VERSION"
+check "the .deb's version is dkms.conf's" "the .deb says $deb_ver" \
+	test "${deb_ver%-*}" = "$VERSION"
+check "the .rpm's version is dkms.conf's" "the .rpm says $rpm_ver" test "$rpm_ver" = "$VERSION"
+
+# A changelog that disagrees with dkms.conf stops the Debian build, and a
+# --define that disagrees with the tarball's dkms.conf stops rpmbuild.
+mkdir -p "$T/skew"
+copy_tree "$REPO_DIR" "$T/skew"
+sed -i 's/^PACKAGE_VERSION=".*"$/PACKAGE_VERSION="9.9.9"/' "$T/skew/dkms.conf"
+if (cd "$T/skew" && dpkg-buildpackage -us -uc -b) >"$T/skew.log" 2>&1; then
+	fail "the .deb does not build when debian/changelog and dkms.conf differ" "it built"
+elif grep -q "differs from PACKAGE_VERSION=\"9.9.9\" in dkms.conf" "$T/skew.log"; then
+	ok "the .deb does not build when debian/changelog and dkms.conf differ (says why)"
+else
+	fail "the .deb does not build when debian/changelog and dkms.conf differ" \
+		"failed without saying why: $(tail -n 3 "$T/skew.log" | tr '\n' ' ')"
+fi
+mkdir -p "$T/rpmskew/SOURCES"
+tar -C "$T/rpmskew" -xzf "$DIST/$NAME-$VERSION.tar.gz"
+mv "$T/rpmskew/$NAME-$VERSION" "$T/rpmskew/$NAME-9.9.9"
+tar -C "$T/rpmskew" -czf "$T/rpmskew/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
+if rpmbuild -bb --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
+	"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmskew.log" 2>&1; then
+	fail "the .rpm does not build when dka_version and dkms.conf differ" "it built"
+elif grep -q "dka_version 9.9.9 differs from PACKAGE_VERSION=\"$VERSION\"" "$T/rpmskew.log"; then
+	ok "the .rpm does not build when dka_version and dkms.conf differ (says why)"
+else
+	fail "the .rpm does not build when dka_version and dkms.conf differ" \
+		"failed without saying why: $(tail -n 3 "$T/rpmskew.log" | tr '\n' ' ')"
+fi
+if rpmbuild -bb --define "_topdir $T/rpmskew" "$REPO_DIR/rpm/$NAME.spec" >"$T/rpmnover.log" 2>&1; then
+	fail "the .rpm does not build without dka_version" "it built"
+else
+	check "the .rpm does not build without dka_version (says why)" \
+		"$(tail -n 2 "$T/rpmnover.log" | tr '\n' ' ')" grep -q "dka_version is not defined" "$T/rpmnover.log"
+fi
+
+# ---------------------------------------------------------------- payloads
+mkdir -p "$T/deb" "$T/rpm"
+dpkg-deb -x "$DEB" "$T/deb"
+(cd "$T/rpm" && rpm2cpio "$RPM" | cpio -idm --quiet)
+# regular files and symlinks, as in dpkg-deb -c and rpm -qlp
+dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' | sort >"$T/deb.list"
+rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$RPM" 2>/dev/null |
+	awk '$1 !~ /^d/ { sub(/^\//, "", $2); print $2 }' | sort >"$T/rpm.list"
+grep "^$USRSRC/" "$T/deb.list" >"$T/deb.src" || true
+grep "^$USRSRC/" "$T/rpm.list" >"$T/rpm.src" || true
+if [ -s "$T/deb.src" ] && diff -u "$T/deb.src" "$T/rpm.src" >"$T/src.diff"; then
+	ok "the same $(wc -l <"$T/deb.src") files under /$USRSRC in the .deb and the .rpm"
+else
+	sed 's/^/# /' "$T/src.diff"
+	fail "the same files under /$USRSRC" "they differ (- .deb, + .rpm)"
+fi
+# What dkms needs, no more: dkms.conf, Makefile, Kbuild, src/, probes/,
+# scripts/ as in the tree (git's tracked files when it is a checkout).
+mkdir -p "$T/tree"
+copy_tree "$REPO_DIR" "$T/tree"
+(cd "$T/tree" && find dkms.conf Makefile Kbuild src probes scripts \( -type f -o -type l \) |
+	sed "s|^|$USRSRC/|" | sort) >"$T/tree.src"
+if diff -u "$T/tree.src" "$T/deb.src" >"$T/tree.diff"; then
+	ok "the payload is the tree's dkms.conf, Makefile, Kbuild, src/, probes/, scripts/"
+else
+	sed 's/^/# /' "$T/tree.diff"
+	fail "the payload is what dkms needs from the tree" "it differs (- tree, + .deb)"
+fi
+# Content, file by file (and the tree's own, so neither build altered one).
+hashes() { (cd "$1" && find "$USRSRC" "$MODPROBE" -type f -print0 | sort -z | xargs -0 sha256sum); }
+hashes "$T/deb" >"$T/deb.sha"
+hashes "$T/rpm" >"$T/rpm.sha"
+mkdir -p "$T/treeroot/$USRSRC" "$T/treeroot/$(dirname "$MODPROBE")"
+(cd "$T/tree" && cp -R dkms.conf Makefile Kbuild src probes scripts "$T/treeroot/$USRSRC/")
+cp "$T/tree/conf/$NAME.conf" "$T/treeroot/$MODPROBE"
+hashes "$T/treeroot" >"$T/tree.sha"
+if diff -u "$T/deb.sha" "$T/rpm.sha" >"$T/sha.diff" && diff -u "$T/tree.sha" "$T/deb.sha" >>"$T/sha.diff"; then
+	ok "file contents (sha256) identical in the .deb, the .rpm and the tree ($(wc -l <"$T/deb.sha") files)"
+else
+	sed 's/^/# /' "$T/sha.diff"
+	fail "file contents identical" "sha256 differ"
+fi
+# Execute bits the same too (the build scripts must stay executable).
+modes() { (cd "$1" && find "$USRSRC" "$MODPROBE" -type f -printf '%m %p\n' | sort -k2); }
+check "file modes identical in the .deb and the .rpm" "$(diff <(modes "$T/deb") <(modes "$T/rpm") | tr '\n' ' ')" \
+	diff -q <(modes "$T/deb") <(modes "$T/rpm")
+check "no tests/, debian/ or rpm/ in the payload" "found some" \
+	test -z "$(grep -E "^$USRSRC/(tests|debian|rpm)/" "$T/deb.list" "$T/rpm.list")"
+check "dkms.conf in the packages has PACKAGE_VERSION=\"$VERSION\"" "it does not" \
+	grep -qx "PACKAGE_VERSION=\"$VERSION\"" "$T/deb/$USRSRC/dkms.conf"
+check "/$MODPROBE in both" "missing" test -f "$T/deb/$MODPROBE" -a -f "$T/rpm/$MODPROBE"
+check "/$MODPROBE is inactive (every line a comment)" "has active lines" \
+	test -z "$(grep -v -E '^[[:space:]]*(#|$)' "$T/deb/$MODPROBE")"
+check "/$MODPROBE is a conffile in the .deb" "not in DEBIAN/conffiles" \
+	grep -qx "/$MODPROBE" <(dpkg-deb -I "$DEB" conffiles 2>/dev/null)
+check "/$MODPROBE is %config(noreplace) in the .rpm" "file flags are not 'cn'" \
+	grep -qx "/$MODPROBE cn" <(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$RPM" 2>/dev/null)
+deb_readme=$(find "$T/deb/usr/share/doc/$PKG" -name 'README.md*' | head -n 1)
+rpm_readme=$(find "$T/rpm/usr/share/doc" -name README.md | head -n 1)
+readme_same() { zcat -f "$deb_readme" | cmp -s - "$T/tree/README.md" && cmp -s "$rpm_readme" "$T/tree/README.md"; }
+check "README.md in both, identical to the tree's" "missing or different" readme_same
+check "the .deb depends on dkms" "$(dpkg-deb -f "$DEB" Depends)" \
+	grep -qE '(^|, )dkms( |,|$)' <(dpkg-deb -f "$DEB" Depends)
+rpm -qp --requires "$RPM" 2>/dev/null | sed 's/ .*//' | sort -u >"$T/rpm.requires"
+check "the .rpm requires dkms, kernel-devel, make and gcc" "requires: $(tr '\n' ' ' <"$T/rpm.requires")" \
+	test "$(grep -cxE 'dkms|kernel-devel|make|gcc' "$T/rpm.requires")" = 4
+# scriptlet NAME: the body of one scriptlet of the .rpm, on one line
+rpm -qp --scripts "$RPM" >"$T/rpm.scripts" 2>/dev/null
+scriptlet() { sed -n "/^$1 scriptlet/,/^[a-z]* scriptlet/p" "$T/rpm.scripts" | sed '1d;/scriptlet/d' | tr '\n\t' '  '; }
+post=$(scriptlet postinstall)
+check "the .rpm's %post runs dkms add and dkms install with --rpm_safe_upgrade" "%post: $post" \
+	grep -q "dkms add -m $NAME -v $VERSION --rpm_safe_upgrade.*dkms install -m $NAME -v $VERSION --rpm_safe_upgrade" <<<"$post"
+preun=$(scriptlet preuninstall)
+check "the .rpm's %preun runs dkms remove --all --rpm_safe_upgrade only when \$1 = 0" "%preun: $preun" \
+	grep -q "if \\[ \"\$1\" -eq 0 \\]; then *dkms remove -m $NAME -v $VERSION --all --rpm_safe_upgrade[^;]*fi *\$" <<<"$preun"
+
+# ---------------------------------------------------------------- install
+if ! is_root; then
+	fail "install in a bookworm chroot" "needs root (chroot, mount)"
+	summary
+	exit 1
+fi
+
+install_test() {
+	local chroot kdir ko status log
+	MERGED=""
+	"$HARNESS_DIR/fetch-kernel.sh" "$KNAME" >"$T/fetch.log" 2>&1 ||
+		{ sed 's/^/# /' "$T/fetch.log" | tail -n 20; fail "fetch kernel $KNAME" "tests/harness/fetch-kernel.sh failed"; return; }
+	# shellcheck disable=SC1090
+	. "$DKA_CACHE/kernels/$KNAME.env"
+	[ "$CHROOT_SUITE" = bookworm ] ||
+		{ fail "install in a bookworm chroot" "kernel $KNAME is built in $CHROOT_SUITE"; return; }
+	chroot=$("$HARNESS_DIR/chroot.sh" bookworm 2>"$T/chroot.log") ||
+		{ sed 's/^/# /' "$T/chroot.log" | tail -n 20; fail "bookworm chroot" "tests/harness/chroot.sh failed"; return; }
+
+	inchroot() {
+		chroot "$MERGED" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C \
+			DEBIAN_FRONTEND=noninteractive "$@"
+	}
+	# mount_root LOWERDIRS UPPER: an overlay at $MERGED (a new directory)
+	# with /proc and the kept apt downloads; the lower layers stay as they
+	# are, every change lands in UPPER. Mounted under build.sh's lock on the
+	# chroot, so not in the middle of its header unpacking.
+	mount_root() {
+		MERGED=$(mktemp -d "$T/root.XXXXXX")
+		mkdir -p "$2" "$2.work"
+		(
+			flock 9
+			mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$2.work" "$MERGED"
+		) 9>"$chroot.lock" || return 1
+		MOUNTS+=("$MERGED")
+		mount -t proc proc "$MERGED/proc" && MOUNTS+=("$MERGED/proc")
+		mkdir -p "$DKA_CACHE/pkg-test/apt-archives/partial"
+		mount --bind "$DKA_CACHE/pkg-test/apt-archives" "$MERGED/var/cache/apt/archives" &&
+			MOUNTS+=("$MERGED/var/cache/apt/archives")
+	}
+	umount_root() {
+		local i keep=()
+		for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+			case "${MOUNTS[$i]}" in
+			"$MERGED" | "$MERGED"/*) umount "${MOUNTS[$i]}" ;;
+			*) keep=("${MOUNTS[$i]}" "${keep[@]}") ;;
+			esac
+		done
+		MOUNTS=("${keep[@]}")
+	}
+	# With the chroot's apt lists, else (none, or too old for the
+	# archive) after an apt-get update.
+	apt_install() {
+		{ inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1; } ||
+			{ echo "# apt-get install failed: apt-get update and again"
+				inchroot apt-get update >>"$T/apt.log" 2>&1 &&
+				inchroot apt-get install -y --no-install-recommends "$@" >>"$T/apt.log" 2>&1; }
+	}
+
+	# 1. What a user has first: the kernel's headers (as packages) and
+	# dkms. Installed once into a layer of our own over the cached chroot,
+	# $DKA_CACHE/pkg-test/layer-bookworm-KVER, made again when the chroot's
+	# packages or the headers change (the layer's dpkg status would hide
+	# the chroot's).
+	local layer=$DKA_CACHE/pkg-test/layer-bookworm-$KVER key t0=$SECONDS d hdrs=()
+	key=$({ cat "$chroot/var/lib/dpkg/status"; echo "$HDR_DEBS"; echo layer-v1; } | sha256sum | cut -c1-16)
+	mkdir -p "$DKA_CACHE/pkg-test"
+	exec 7>"$layer.lock"
+	flock 7
+	if [ "$(cat "$layer/.key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$layer"
+		mount_root "$chroot" "$layer/upper" ||
+			{ fail "chroot: kernel $KVER headers and dkms installed" "cannot mount an overlay on $chroot"; return; }
+		cp /etc/resolv.conf "$MERGED/etc/resolv.conf" 2>/dev/null || true
+		# No fsync per file: a cache, made again when in doubt.
+		echo 'force-unsafe-io' >"$MERGED/etc/dpkg/dpkg.cfg.d/dka-pkg-test"
+		mkdir -p "$MERGED/tmp/dka-debs"
+		# shellcheck disable=SC2086
+		cp $HDR_DEBS "$MERGED/tmp/dka-debs/"
+		for d in $HDR_DEBS; do hdrs+=("/tmp/dka-debs/$(basename "$d")"); done
+		if ! apt_install "${hdrs[@]}" dkms; then
+			sed 's/^/# /' "$T/apt.log" | tail -n 20
+			fail "chroot: kernel $KVER headers and dkms installed" "apt-get install failed"
+			umount_root
+			return
+		fi
+		rm -rf "$MERGED/tmp/dka-debs"
+		umount_root
+		rm -rf "$layer/upper.work"
+		echo "$key" >"$layer/.key"
+		ok "chroot: kernel $KVER headers and dkms installed ($((SECONDS - t0)) s, kept in $layer)"
+	else
+		ok "chroot: kernel $KVER headers and dkms installed (kept in $layer)"
+	fi
+
+	# This run's root: our layer over the chroot, its changes in $T.
+	mount_root "$layer/upper:$chroot" "$T/upper" ||
+		{ fail "install in a bookworm chroot" "cannot mount an overlay on $layer/upper:$chroot"; return; }
+	# in use: a run that would make the layer again waits for this one
+	flock -s 7
+	# Only this kernel: hide the others the harness unpacked (headers that
+	# are no packages), so that dkms builds for KVER alone.
+	find "$MERGED/lib/modules" -mindepth 1 -maxdepth 1 ! -name "$KVER" -exec rm -rf {} +
+	rm -f "$MERGED/boot/"vmlinuz-*
+	# The kernel's /boot files, as an installed kernel has them (the BTF
+	# layout check reads vmlinuz).
+	mkdir -p "$MERGED/boot" "$MERGED/tmp/dka-debs"
+	cp "$VMLINUZ" "$MERGED/boot/vmlinuz-$KVER"
+	cp "$CONFIG" "$MERGED/boot/config-$KVER"
+	cp "$SYSMAP" "$MERGED/boot/System.map-$KVER"
+	cp "$DEB" "$MERGED/tmp/dka-debs/"
+
+	# 2. The package; its postinst has dkms build and install the module.
+	log=$T/install.log
+	t0=$SECONDS
+	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" >"$log" 2>&1; then
+		ok "chroot: apt-get install $(basename "$DEB") (DKMS build included: $((SECONDS - t0)) s)"
+	else
+		sed 's/^/# /' "$log" | tail -n 30
+		find "$MERGED/var/lib/dkms/$NAME/$VERSION" -name make.log -exec tail -n 20 {} + 2>/dev/null | sed 's/^/# make.log: /'
+		fail "chroot: apt-get install $(basename "$DEB")" "failed (output above)"
+		return
+	fi
+	sed -n '/Building for/,/DKMS: install completed/p' "$log" | sed 's/^/# postinst: /'
+	status=$(inchroot dkms status -m "$NAME" -v "$VERSION" -k "$KVER" 2>&1)
+	check "dkms status: $NAME/$VERSION installed for $KVER" "$status" \
+		grep -q "installed" <<<"$status"
+	kdir=$MERGED/lib/modules/$KVER/updates/dkms
+	ko=$(find "$kdir" -name 'dax_kmem_atomic.ko*' 2>/dev/null | head -n 1) || true
+	if [ -n "$ko" ]; then
+		ok "/lib/modules/$KVER/updates/dkms/$(basename "$ko") exists"
+		local mver vmagic
+		mver=$(inchroot modinfo -F version "${ko#"$MERGED"}" 2>&1)
+		vmagic=$(inchroot modinfo -F vermagic "${ko#"$MERGED"}" 2>&1)
+		check "modinfo: version $VERSION" "version is '$mver'" test "$mver" = "$VERSION"
+		check "modinfo: vermagic of $KVER" "vermagic is '$vmagic'" test "${vmagic%% *}" = "$KVER"
+	else
+		fail "/lib/modules/$KVER/updates/dkms/dax_kmem_atomic.ko exists" "not there: $(ls "$kdir" 2>&1)"
+	fi
+	# dkms keeps the build's log as .../VERSION/KVER/ARCH/log/make.log
+	local makelog
+	makelog=$(find "$MERGED/var/lib/dkms/$NAME/$VERSION/$KVER" -name make.log 2>/dev/null | head -n 1) || true
+	grep -s "LAYOUT" "$makelog" | sed 's/^/# make.log: /'
+	check "the DKMS build verified the dax structure layout against $KVER's BTF" \
+		"no 'verified' LAYOUT line in ${makelog:-make.log (not found)}" \
+		grep -qs "LAYOUT .* verified against the BTF of $KVER" "$makelog"
+	local conffiles
+	# shellcheck disable=SC2016 # a dpkg-query format
+	conffiles=$(inchroot dpkg-query -W -f='${Conffiles}\n' "$PKG" 2>&1)
+	check "/$MODPROBE installed, registered as a conffile" "conffiles: $conffiles" \
+		test -f "$MERGED/$MODPROBE" -a -n "$(grep "^ /$MODPROBE " <<<"$conffiles")"
+
+	# 3. Purge: the module, dkms's tree, the sources, the conffile go.
+	if inchroot apt-get purge -y "$PKG" >"$T/purge.log" 2>&1; then
+		ok "chroot: apt-get purge $PKG"
+	else
+		sed 's/^/# /' "$T/purge.log" | tail -n 20
+		fail "chroot: apt-get purge $PKG" "failed"
+	fi
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "after purge: dkms knows no $NAME" "dkms status: $status" test -z "$status"
+	check "after purge: no /var/lib/dkms/$NAME" "still there" test ! -e "$MERGED/var/lib/dkms/$NAME"
+	check "after purge: no dax_kmem_atomic.ko for $KVER" "$(ls "$kdir" 2>&1)" \
+		test -z "$(find "$MERGED/lib/modules/$KVER" -name 'dax_kmem_atomic.ko*')"
+	check "after purge: no /$USRSRC" "still there" test ! -e "$MERGED/$USRSRC"
+	check "after purge: no /$MODPROBE" "still there" test ! -e "$MERGED/$MODPROBE"
+	# shellcheck disable=SC2016 # a dpkg-query format
+	status=$(inchroot dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
+	check "after purge: dpkg has no trace of $PKG (not even config-files)" "status: $status" \
+		test -z "$status" -o "$status" = not-installed
+}
+install_test
+
+summary
+[ "$nfail" = 0 ]
