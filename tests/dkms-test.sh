@@ -336,10 +336,26 @@ no_module_for() {
 	! in_chroot dkms status -m "$PKG" -v "$VER" -k "$1" 2>/dev/null | grep -qE 'built|installed' ||
 		why "dkms status: $(in_chroot dkms status -m "$PKG" -v "$VER" -k "$1" 2>&1)"
 }
+# dkms 3.0.10 (Debian 12) counts a BUILD_EXCLUSIVE skip as a failed
+# autoinstall (exit 11): dkms-project/dkms#302, fixed in 3.0.11 (#314).
+# No dkms.conf can avoid it there (autoinstall reads AUTOINSTALL from the
+# conf as read for an already built kernel). There the check asserts that
+# known behaviour, and that the skip is the only error: it fails when Debian
+# fixes it, or when anything else goes wrong.
+autoinstall_known_bug() { [ "$DKMS_VER" = 3.0.10 ]; }
+guard_autoinstall_ok() {
+	if autoinstall_known_bug; then
+		[ "$DK_RC" = 11 ] || why "exit $DK_RC; dkms 3.0.10 was known to exit 11 here (dkms#302) (log: $DK_LOG)" || return 1
+		grep -q "BUILD_EXCLUSIVE directive" "$DK_LOG" && ! grep -q "Bad return status" "$DK_LOG" ||
+			why "not (only) the BUILD_EXCLUSIVE skip (log: $DK_LOG)" || return 1
+	else
+		dk_ok || return 1
+	fi
+	no_module_for "$FAKE_KVER"
+}
 c_guard_autoinstall() {
 	dk guard-autoinstall autoinstall -k "$FAKE_KVER"
-	dk_ok || return 1
-	no_module_for "$FAKE_KVER"
+	guard_autoinstall_ok
 }
 # what a kernel package's postinst runs (/etc/kernel/postinst.d/dkms)
 c_guard_kernel_hook() {
@@ -347,8 +363,7 @@ c_guard_kernel_hook() {
 	DK_RC=0
 	[ -x "$D/etc/kernel/postinst.d/dkms" ] || why "no /etc/kernel/postinst.d/dkms" || return 1
 	in_chroot /etc/kernel/postinst.d/dkms "$FAKE_KVER" "/boot/vmlinuz-$FAKE_KVER" >"$DK_LOG" 2>&1 || DK_RC=$?
-	dk_ok || return 1
-	no_module_for "$FAKE_KVER"
+	guard_autoinstall_ok
 }
 c_guard_real_kernel_untouched() {
 	c_status_installed
@@ -426,6 +441,31 @@ c_sign_configured() {
 	sig_matches "$D$k/mok.der"
 }
 
+# Secure Boot's lockdown, without Secure Boot: lockdown=integrity on the
+# command line. The module DKMS signed with a key the kernel does not trust
+# (a MOK not enrolled: QEMU here has no shim to enroll one) must be refused
+# by modprobe, after the kernel's own (signed) dax modules loaded.
+c_lockdown_refuses() {
+	local flavor="dkms-$DKMS_VER-mok" out initrd console rc=0
+	out="$DKA_CACHE/build/$KVER-$flavor"
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "$KO_PLAIN" "$out/$MOD.ko"
+	initrd="$LOG_DIR/$TAG-lockdown-initrd.cpio"
+	console="$LOG_DIR/$TAG-lockdown-console.log"
+	DKA_BUILD_FLAVOR=$flavor "$HARNESS_DIR/initramfs.sh" "$KNAME" --driver "$MOD" --out "$initrd" \
+		>/dev/null 2>>"$LOG_DIR/$TAG-initramfs.log" || why "initramfs.sh failed" || return 1
+	log "$TAG: booting $KVER with lockdown=integrity (log: $console)"
+	"$HARNESS_DIR/boot.sh" "$KNAME" --initrd "$initrd" --log "$console" --timeout "${DKA_TIMEOUT:-900}" \
+		--append "lockdown=integrity loglevel=6 dka.driver=$MOD dka.tests=none" \
+		2>>"$LOG_DIR/$TAG-boot.log" || rc=$?
+	tr -d '\r' <"$console" | grep -a -E 'Lockdown:|modprobe: |@@DKA-ERROR' | head -n 3 | sed "s/^/# $TAG: lockdown boot: /"
+	tr -d '\r' <"$console" | grep -aq "^@@DKA-ERROR modprobe $MOD failed" ||
+		why "no refusal: the module loaded under lockdown? (boot.sh rc=$rc, log: $console)" || return 1
+	tr -d '\r' <"$console" | grep -aqE 'Lockdown: modprobe: unsigned module loading is restricted' ||
+		why "refused, but without the kernel's lockdown line (log: $console)"
+}
+
 # ---- remove -------------------------------------------------------------------
 
 c_remove() { dk remove remove -m "$PKG" -v "$VER" --all; dk_ok; }
@@ -475,8 +515,14 @@ run_suite() {
 	fi
 	make_fake_kernel
 	check guard-skips-no-hotremove-with-reason c_guard_build
-	check guard-autoinstall-succeeds c_guard_autoinstall
-	check guard-kernel-postinst-hook-succeeds c_guard_kernel_hook
+	if autoinstall_known_bug; then
+		note "KNOWN dkms 3.0.10 bug (dkms-project/dkms#302, fixed in 3.0.11): autoinstall exits 11 when a module skips a kernel by BUILD_EXCLUSIVE, so a kernel package's postinst fails for a kernel without the options while this package is installed"
+		check guard-autoinstall-exit-11-known-dkms-3.0.10-bug c_guard_autoinstall
+		check guard-kernel-postinst-hook-exit-11-known-dkms-3.0.10-bug c_guard_kernel_hook
+	else
+		check guard-autoinstall-succeeds c_guard_autoinstall
+		check guard-kernel-postinst-hook-succeeds c_guard_kernel_hook
+	fi
 	check guard-left-real-kernel-installed c_guard_real_kernel_untouched
 	t1=$(date +%s)
 	if [ -n "$KO_PLAIN" ] && [ -n "${SRCVERSION:-}" ]; then
@@ -487,6 +533,7 @@ run_suite() {
 	BOOT_SECS=$(($(date +%s) - t1))
 	if [[ " $SIGN_SUITES " == *" $SUITE "* ]]; then
 		check signed-with-configured-mok-key c_sign_configured
+		check lockdown-refuses-module-signed-by-unenrolled-key c_lockdown_refuses
 	fi
 	check remove-all c_remove
 	check remove-left-nothing c_nothing_left
