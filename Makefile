@@ -7,6 +7,7 @@
 #   make clean
 #   make check                lint + the whole test suite in QEMU (see README.md)
 #   make lint                 checkpatch --strict, W=1 and sparse builds
+#   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -56,4 +57,7 @@ demo:
 lint:
 	tests/lint.sh
 
-.PHONY: all modules clean check demo lint FORCE
+dkms-test:
+	tests/dkms-test.sh
+
+.PHONY: all modules clean check demo lint dkms-test FORCE
