@@ -9,6 +9,7 @@
 #   make lint                 checkpatch --strict, W=1 and sparse builds
 #   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
 #   make pkg-test             build, lintian, compare, install in a chroot
+#   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -67,4 +68,7 @@ pkg:
 pkg-test:
 	tests/pkg-test.sh
 
-.PHONY: all modules clean check demo lint pkg pkg-test FORCE
+dkms-test:
+	tests/dkms-test.sh
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test FORCE

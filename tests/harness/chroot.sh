@@ -1,7 +1,7 @@
 #!/bin/bash
 # chroot.sh SUITE: create (once) and print the path of a cached minimal Debian
 # build chroot for SUITE (bookworm for 5.10/6.1/6.12-bpo; trixie for 6.12+ and
-# 7.x). Packages added to the list below later are installed into an existing
+# 7.x; bullseye, with its gcc-10, for tests/dkms-test.sh). Packages added to the list below later are installed into an existing
 # chroot with its own apt-get (once; a stamp records the list).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -19,6 +19,8 @@ DIR="$DKA_CACHE/chroot/$SUITE"
 COMMON="make,gcc,libc6-dev,zlib1g,kmod,pahole,xz-utils,zstd,gzip,binutils"
 case "$SUITE" in
 bookworm) INCLUDE="$COMMON,gcc-12,libelf1,libssl3" ;;
+# bullseye has no pahole package yet: dwarves holds it
+bullseye) INCLUDE="${COMMON/pahole/dwarves},gcc-10,libelf1,libssl1.1" ;;
 trixie) INCLUDE="$COMMON,gcc-14,libelf1t64,libssl3t64" ;;
 *) die "no build chroot recipe for suite $SUITE" ;;
 esac

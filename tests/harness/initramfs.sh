@@ -44,8 +44,9 @@ fi
 
 BUILD_DIR="$DKA_CACHE/build/$KVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}"
 # The tree is built in a directory of this process (runs for the same kernel
-# may overlap) and kept, for a look, as initramfs/KVER-DRIVER afterwards.
-KEEP="$DKA_CACHE/initramfs/$KVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}-$DRIVER"
+# may overlap) and kept, for a look, as initramfs/KVER-DRIVER[-FLAVOR]
+# afterwards (a flavour's tree, e.g. tests/dkms-test.sh's, apart).
+KEEP="$DKA_CACHE/initramfs/$KVER-$DRIVER${DKA_BUILD_FLAVOR:+-$DKA_BUILD_FLAVOR}"
 WORK="$KEEP.tmp$$"
 [ -n "$OUT" ] || OUT="$KEEP.cpio"
 rm -rf "$WORK"
