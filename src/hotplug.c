@@ -21,7 +21,8 @@
  * struct memory_block.
  *
  * All functions taking a struct dka_dev are called with d->lock held, from
- * a transition that owns the device's blocks (guard.c).
+ * a transition that owns the device's blocks (guard.c) or, for reading the
+ * blocks only, from the drift work and the "drift" attribute.
  */
 #include <linux/bits.h>
 #include <linux/ioport.h>
@@ -425,8 +426,10 @@ int dka_blocks_offline(struct dka_dev *d)
 			continue;
 		if (st < 0) {
 			rc = st;
-			dev_err(d->dev, "%s is in transition, cannot unplug\n",
-				dev_name(b->dev));
+			dev_err(d->dev, "%s %s, cannot unplug\n", dev_name(b->dev),
+				st == -EBUSY ? "is going offline" :
+				st == -EINTR ? "was being changed (interrupted)" :
+					       "state cannot be read");
 			break;
 		}
 		rc = dka_block_write(b->dev, DKA_OFFLINE, true);
