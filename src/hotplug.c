@@ -202,6 +202,25 @@ out:
 	return rc;
 }
 
+/*
+ * Keep a pending signal, which may be what ended the transition, from
+ * ending its rollback too: the kernel's offline gives up at once while one
+ * is pending.  SIGKILL stays deliverable, so that a rollback stuck in page
+ * migration can still be killed.
+ */
+static void dka_signals_hold(sigset_t *saved)
+{
+	sigset_t all_but_kill;
+
+	siginitsetinv(&all_but_kill, sigmask(SIGKILL));
+	sigprocmask(SIG_BLOCK, &all_but_kill, saved);
+}
+
+static void dka_signals_release(sigset_t *saved)
+{
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
 static char *dka_page_get(void)
 {
 	return (char *)__get_free_page(GFP_KERNEL);
@@ -381,6 +400,9 @@ int dka_ranges_add(struct dka_dev *d)
  */
 static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
 {
+	sigset_t saved;
+
+	dka_signals_hold(&saved);
 	while (n--) {
 		struct dka_block *b = &d->blocks[n];
 		int rc;
@@ -393,6 +415,7 @@ static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
 				dev_name(b->dev), dka_state_name(b->restore), rc);
 		b->restore = DKA_OFFLINE;
 	}
+	dka_signals_release(&saved);
 }
 
 /**
@@ -557,6 +580,7 @@ int dka_ranges_unplug(struct dka_dev *d, bool *offline)
 int dka_blocks_online(struct dka_dev *d, int type)
 {
 	unsigned int i, n;
+	sigset_t saved;
 	int rc = 0;
 
 	for (i = 0; i < d->nr_blocks; i++) {
@@ -574,6 +598,7 @@ int dka_blocks_online(struct dka_dev *d, int type)
 	}
 	if (!rc)
 		return 0;
+	dka_signals_hold(&saved);
 	for (n = i; n--; ) {
 		struct dka_block *b = &d->blocks[n];
 		int err;
@@ -585,6 +610,7 @@ int dka_blocks_online(struct dka_dev *d, int type)
 			dev_err(d->dev, "rollback: %s could not be offlined again: %d\n",
 				dev_name(b->dev), err);
 	}
+	dka_signals_release(&saved);
 	return rc;
 }
 

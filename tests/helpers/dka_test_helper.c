@@ -9,12 +9,14 @@
  *   insmod dka_test_helper.ko mode=pin_movable nid=N pfn=P
  *	holds a movable-flagged page that nothing can migrate, in a
  *	ZONE_MOVABLE block: offlining retries until the writer is signalled;
- *   insmod dka_test_helper.ko mode=veto_online pfn=P
- *	a memory notifier refuses to online the block of pfn P (-EIO).
+ *   insmod dka_test_helper.ko mode=veto_online pfn=P [delay_ms=T]
+ *	a memory notifier refuses to online the block of pfn P (-EIO),
+ *	after sleeping T ms in it (time for a test to signal the writer).
  *
  * rmmod releases the page or the notifier.  Loading fails with -ENOMEM
  * when no page of the node could be had inside the block.
  */
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/memory.h>
@@ -28,6 +30,8 @@ static int nid;
 module_param(nid, int, 0444);
 static unsigned long pfn;
 module_param(pfn, ulong, 0444);
+static unsigned int delay_ms;
+module_param(delay_ms, uint, 0444);
 
 static struct page *pinned;
 static unsigned int pinned_order;
@@ -90,6 +94,8 @@ static int veto_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_OK;
 	if (mn->start_pfn + mn->nr_pages <= blk_start || mn->start_pfn >= blk_end)
 		return NOTIFY_OK;
+	if (delay_ms)
+		msleep(delay_ms);
 	pr_info("dka_test_helper: vetoing online of pfns %#lx-%#lx\n",
 		mn->start_pfn, mn->start_pfn + mn->nr_pages - 1);
 	return notifier_from_errno(-EIO);
