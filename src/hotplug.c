@@ -142,7 +142,8 @@ static void dka_clear_restart(void)
  * dka_block_write() - online or offline one memory block
  * @blk: the memory block device
  * @type: DKA_OFFLINE or an online type
- * @intr: give up with -EINTR on a real signal (rollbacks pass false)
+ * @intr: give up with -EINTR on a real signal; rollbacks pass false and
+ *	give up only when killed
  *
  * Return: 0, or the error of the block's state store (-EBUSY, -EINVAL for
  * a zone the block cannot go to, -EINTR when offlining was interrupted...).
@@ -160,7 +161,7 @@ static int dka_block_write(struct device *blk, int type, bool intr)
 		if (ret != -ERESTARTNOINTR)
 			return ret;
 		dka_clear_restart();
-		if (intr && signal_pending(current))
+		if (intr ? signal_pending(current) : fatal_signal_pending(current))
 			return -EINTR;
 	}
 }
