@@ -364,27 +364,34 @@ check "stress: dax0.0, unplugged after all that, binds to device_dax and its 2 G
 
 # The figures, also in the name of the last check (so the host prints them).
 ST_FIG=$(awk -v inj="$ST_INJ" '
+	function add(g, f, i, kv) {
+		for (i = 1; i <= NF; i++) {
+			if ($i !~ /^(ops|OK|E[A-Z0-9]+)=/) continue
+			split($i, kv, "=")
+			n[g, kv[1]] += kv[2]
+			if (kv[1] != "ops" && !((g, kv[1]) in seen)) { seen[g, kv[1]] = 1; keys[g] = keys[g] " " kv[1] }
+		}
+	}
+	function fig(g, k, s, i, m) {
+		s = n[g, "ops"] + 0
+		m = split(keys[g], k, " ")
+		for (i = 1; i <= m; i++) s = s (i == 1 ? " (" : " ") k[i] "=" n[g, k[i]]
+		return s (m ? ")" : "")
+	}
+	/^@@DKA-INFO stress writers\([a-z ]*\):/ { add("w") }
+	/^@@DKA-INFO stress racers/ { add("r") }
+	/^@@DKA-INFO stress commands:/ { for (i = 1; i <= NF; i++) if ($i ~ /^ops=/) { split($i, kv, "="); cmds += kv[2] } }
 	/^STRESS / {
 		for (i = 2; i <= NF; i++) {
 			split($i, kv, "=")
-			if (kv[1] == "ops") ops += kv[2]
 			if (kv[1] == "cycles") cyc += kv[2]
 			if (kv[1] == "races") races += kv[2]
 			if (kv[1] == "unexpected") unexp += kv[2]
 		}
 	}
-	/^@@DKA-INFO stress (writers|racers|cycler)/ {
-		for (i = 1; i <= NF; i++) {
-			if ($i !~ /^E[A-Z0-9]+=/) continue
-			split($i, kv, "=")
-			err[kv[1]] += kv[2]
-		}
-	}
 	END {
-		s = ""
-		for (e in err) s = s (s == "" ? "" : " ") e "=" err[e]
-		printf "operations=%d (cycles=%d, unbind races=%d), refusals by errno: %s, failures injected=%d, unexpected errors=%d",
-			ops, cyc, races, s == "" ? "none" : s, inj + races, unexp
+		printf "state writes=%s, per-block writes=%s, daxctl runs=%d, unbind/rmmod cycles=%d (unbinds racing an unplug=%d), failures injected=%d, unexpected errors=%d",
+			fig("w"), fig("r"), cmds, cyc, races, inj + races, unexp
 	}' $ST_ALL)
 info "stress figures: $ST_FIG, invariant violations=$ST_VIOL"
 st_zero() { [ "$ST_VIOL" = 0 ] || why "$ST_VIOL invariant violations"; }
