@@ -193,11 +193,16 @@ st_setup() {
 }
 check "stress setup: dax0.0 (2 ranges) and dax0.1 bound, unplugged" st_setup
 
+# exclusive=N: the writers pause up to 300 ms after a write, so that the
+# racers' per-block changes land between transitions (drift, state following)
+st_think() { [ "$1" = N ] && echo "-p 300"; }
+
 st_excl() {
 	echo "$1" >$ST_PARAM
 	st_mark
 	at_rc=0
-	st_load || at_rc=1
+	# shellcheck disable=SC2046
+	st_load $(st_think "$1") || at_rc=1
 	st_invariants "$1" || at_rc=1
 	echo Y >$ST_PARAM
 	return $at_rc
@@ -209,7 +214,8 @@ st_cycles() {
 	echo "$2" >$ST_PARAM
 	st_mark
 	at_rc=0
-	st_load -c "$1" -k "$3" || at_rc=1
+	# shellcheck disable=SC2046
+	st_load -c "$1" -k "$3" $(st_think "$2") || at_rc=1
 	st_invariants "$2" || at_rc=1
 	echo Y >$ST_PARAM
 	return $at_rc

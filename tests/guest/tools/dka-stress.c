@@ -1,14 +1,16 @@
 /*
  * dka-stress: the guest side of t-stress.sh (tests only).
  *
- * dka-stress run -t SECONDS [-w N] [-s SEED] [-D DRIVER] [-c bind|module]
- *                [-k CYCLES] -d DEV [-d DEV...] [-r FILE...] [-x CMD...]
+ * dka-stress run -t SECONDS [-w N] [-p MS] [-s SEED] [-D DRIVER]
+ *                [-c bind|module] [-k CYCLES] -d DEV [-d DEV...] [-r FILE...]
+ *                [-x CMD...]
  *	For SECONDS: N writers (fork()ed) write random targets to the first
  *	DEV's state, one writer each to the state of every further DEV,
  *	one racer per FILE (a memoryN/state) writes random per-block states,
  *	one loop per CMD runs it (/bin/sh -c, output discarded).  With -c,
  *	a cycler makes CYCLES unbind/bind (bind) or rmmod/modprobe (module)
- *	cycles of every DEV spread over the time: it pauses the others, writes
+ *	cycles of every DEV spread over the time (-p: each writer waits up to
+ *	MS ms after a write, so that racers find moments without a transition); it pauses the others, writes
  *	unplugged, then either unbinds and binds again (policy offline or
  *	online_movable) or races the unbind against an in-flight write of
  *	unplugged (the device bound with its memory offline, so that either
@@ -153,6 +155,7 @@ static void leave(void)
 }
 
 static int cycling;
+static int think_ms;
 
 static const char *const words[4] = {
 	"unplugged", "online_movable", "online", "online_kernel",
@@ -177,7 +180,9 @@ static void writer(int g, const char *dev)
 		if (e && e != EBUSY && !(cycling && (e == ENOENT || e == ENODEV)))
 			note_unexpected("write %s to %s: %s", w, path,
 					errname(e) ? errname(e) : "?");
-		if (e)
+		if (think_ms)
+			usleep(rnd(think_ms * 1000));
+		else if (e)
 			usleep(rnd(5000));
 	}
 }
@@ -421,10 +426,11 @@ static int do_run(int argc, char **argv)
 	long total = 0;
 
 	rng = 1;
-	while ((o = getopt(argc, argv, "t:w:s:D:c:k:d:r:x:")) != -1) {
+	while ((o = getopt(argc, argv, "t:w:p:s:D:c:k:d:r:x:")) != -1) {
 		switch (o) {
 		case 't': secs = atof(optarg); break;
 		case 'w': writers = atoi(optarg); break;
+		case 'p': think_ms = atoi(optarg); break;
 		case 's': rng = strtoull(optarg, NULL, 0); break;
 		case 'D': drv = optarg; break;
 		case 'c': cycling = 1; module = !strcmp(optarg, "module"); break;
