@@ -11,7 +11,7 @@
 #   make pkg-test             build, lintian, compare, install in a chroot
 #   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
 #   make stress               stress and races in QEMU on every kernel (tests/stress.sh);
-#                             STRESS_SECONDS=<s> per step (default 10), STRESS_KERNELS="6.1 7.3"
+#                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -73,7 +73,7 @@ pkg-test:
 dkms-test:
 	tests/dkms-test.sh
 
-STRESS_SECONDS ?= 10
+STRESS_SECONDS ?= 6
 STRESS_KERNELS ?=
 stress:
 	tests/stress.sh --seconds $(STRESS_SECONDS) $(addprefix --kernel ,$(STRESS_KERNELS))

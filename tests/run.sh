@@ -58,12 +58,12 @@ case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $D
 #  match: a second soft-reserved range (512 MiB at 6.5 GiB, in node 1, apart
 #         from the first so they do not merge): dax_hmem makes dax1.0 in a
 #         region of its own
-#  stress: its duration per step (DKA_STRESS_SECONDS, default 10: the short
+#  stress: its duration per step (DKA_STRESS_SECONDS, default 6: the short
 #          run of make check; make stress STRESS_SECONDS=N for longer)
 declare -A SUITE_APPEND=(
 	[abi-bootpolicy]="memhp_default_state=offline"
 	[match]="memmap=512M%6656M-1+0xefffffff"
-	[stress]="dka.stress_seconds=${DKA_STRESS_SECONDS:-10}"
+	[stress]="dka.stress_seconds=${DKA_STRESS_SECONDS:-6}"
 )
 # Companion boots: a suite that needs another kernel command line, or that
 # leaves the machine unusable, runs in a boot of its own after its parent.

@@ -3,7 +3,7 @@
 # on every kernel of tests/harness/kernels.sh or the ones named, through
 # tests/run.sh: one boot per kernel with dka.stress_seconds=SECONDS per step.
 #   tests/stress.sh [--seconds S] [--kernel NAME]... [--jobs N] [--faults]
-#   --seconds S  load per step (default DKA_STRESS_SECONDS or 10, the short run
+#   --seconds S  load per step (default DKA_STRESS_SECONDS or 6, the short run
 #                make check does; e.g. 600 for a long run)
 #   --faults     the fault-injection suite (t-faults) first, in the same boot
 #   --jobs N     kernels booted at once (default DKA_JOBS or the number of cores)
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECS=${DKA_STRESS_SECONDS:-10}
+SECS=${DKA_STRESS_SECONDS:-6}
 JOBS=${DKA_JOBS:-$(nproc)}
 TESTS=stress
 KERNELS=()

@@ -3,7 +3,7 @@
 # and a leak it might cause must not spill into other suites)
 #
 # Stress and races (issue 5), our module only.  tools/dka-stress.c runs the
-# load for dka.stress_seconds=S per step (default 10): writers hammering
+# load for dka.stress_seconds=S per step (default 6): writers hammering
 # dax0.0's state (two ranges) with random targets, a writer on dax0.1 (a
 # third range between them), racers on memoryN/state files of dax0.0,
 # daxctl list and daxctl online-memory in loops; with exclusive=Y and =N;
@@ -19,7 +19,7 @@
 # unplugged, is bound to device_dax and used.  Figures: @@DKA-INFO stress
 # lines.  Sourced by /init with lib.sh.
 
-ST_SECS=10
+ST_SECS=6
 for w in $(cat /proc/cmdline); do
 	case "$w" in dka.stress_seconds=*) ST_SECS=${w#dka.stress_seconds=} ;; esac
 done
@@ -326,7 +326,7 @@ st_pressure_pinned() {
 	sysfs-write -i -t "$DAXBUS/devices/dax0.1/state" unplugged >/tmp/pinned.out &
 	at_w=$!
 	at_i=0
-	while kill -0 $at_w 2>/dev/null && [ $at_i -lt 20 ]; do
+	while kill -0 $at_w 2>/dev/null && [ $at_i -lt 12 ]; do
 		sleep 0.5
 		at_i=$((at_i + 1))
 	done
