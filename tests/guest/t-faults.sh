@@ -90,6 +90,11 @@ check "online fails at the last block of the last range (vetoed): EIO, logged, b
 # binding fails with a message naming the range, nothing left behind
 claimed() {
 	two_ranges || return 1
+	# dax0.1 bound and unplugged first: a new_id of dax0.0 would otherwise
+	# bind it too (when an earlier suite left its id with the driver) and
+	# online it per policy
+	fresh_bind dax0.1 offline && set_state dax0.1 unplugged || { why "dax0.1 not bound"; return 1; }
+	dax_release dax0.0
 	at_mem=$(memtotal_kb)
 	at_b=$(blocks_of dax0.0 | sed -n "$1p")
 	modprobe $HELPER mode=claim pfn="$(first_pfn "$at_b")" || { why "helper could not claim memory$at_b"; return 1; }
