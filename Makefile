@@ -10,6 +10,8 @@
 #   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
 #   make pkg-test             build, lintian, compare, install in a chroot
 #   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
+#   make stress               stress and races in QEMU on every kernel (tests/stress.sh);
+#                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -71,4 +73,9 @@ pkg-test:
 dkms-test:
 	tests/dkms-test.sh
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test FORCE
+STRESS_SECONDS ?= 6
+STRESS_KERNELS ?=
+stress:
+	tests/stress.sh --seconds $(STRESS_SECONDS) $(addprefix --kernel ,$(STRESS_KERNELS))
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress FORCE

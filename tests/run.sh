@@ -58,15 +58,20 @@ case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $D
 #  match: a second soft-reserved range (512 MiB at 6.5 GiB, in node 1, apart
 #         from the first so they do not merge): dax_hmem makes dax1.0 in a
 #         region of its own
+#  stress: its duration per step (DKA_STRESS_SECONDS, default 6: the short
+#          run of make check; make stress STRESS_SECONDS=N for longer)
 declare -A SUITE_APPEND=(
 	[abi-bootpolicy]="memhp_default_state=offline"
 	[match]="memmap=512M%6656M-1+0xefffffff"
+	[stress]="dka.stress_seconds=${DKA_STRESS_SECONDS:-6}"
 )
 # Companion boots: a suite that needs another kernel command line, or that
 # leaves the machine unusable, runs in a boot of its own after its parent.
+# A companion named in the same LIST runs in that boot instead.
 declare -A COMPANIONS=(
 	[abi]="abi-bootpolicy abi-leak"
 	[atomic]="match"
+	[faults]="stress"
 )
 
 # suite_append LIST: the command-line arguments the suites of LIST need.
@@ -192,6 +197,7 @@ run_kernel() {
 				logs="$logs $log"
 				for t in ${tests//,/ }; do
 					for c in ${COMPANIONS[$t]:-}; do
+						[[ ",$tests," == *",$c,"* ]] && continue
 						log="$LOG_DIR/$name-$driver-$c.console.log"
 						boot_and_parse "$name" "$driver" "$initrd" "$c" "$APPEND" "$log" 2>>"$klog"
 						boots="$boots+$BOOT_SECS"

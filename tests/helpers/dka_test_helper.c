@@ -11,13 +11,17 @@
  *	ZONE_MOVABLE block: offlining retries until the writer is signalled;
  *   insmod dka_test_helper.ko mode=veto_online pfn=P [delay_ms=T]
  *	a memory notifier refuses to online the block of pfn P (-EIO),
- *	after sleeping T ms in it (time for a test to signal the writer).
+ *	after sleeping T ms in it (time for a test to signal the writer);
+ *   insmod dka_test_helper.ko mode=claim pfn=P
+ *	claims the block of pfn P in /proc/iomem ("dka_test_helper"), as
+ *	another driver would: a bind that needs that range cannot reserve it.
  *
  * rmmod releases the page or the notifier.  Loading fails with -ENOMEM
  * when no page of the node could be had inside the block.
  */
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
@@ -106,6 +110,7 @@ static struct notifier_block veto_nb = {
 };
 
 static bool veto_registered;
+static struct resource *claimed;
 
 static int __init helper_init(void)
 {
@@ -123,6 +128,17 @@ static int __init helper_init(void)
 		veto_registered = !rc;
 		return rc;
 	}
+	if (!strcmp(mode, "claim")) {
+		claimed = request_mem_region(PFN_PHYS(blk_start),
+					     memory_block_size_bytes(),
+					     "dka_test_helper");
+		if (!claimed) {
+			pr_err("dka_test_helper: pfns %#lx-%#lx already claimed\n",
+			       blk_start, blk_end - 1);
+			return -EBUSY;
+		}
+		return 0;
+	}
 	pr_err("dka_test_helper: unknown mode '%s'\n", mode);
 	return -EINVAL;
 }
@@ -131,6 +147,8 @@ static void __exit helper_exit(void)
 {
 	if (veto_registered)
 		unregister_memory_notifier(&veto_nb);
+	if (claimed)
+		release_mem_region(PFN_PHYS(blk_start), memory_block_size_bytes());
 	if (pinned)
 		__free_pages(pinned, pinned_order);
 }
