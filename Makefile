@@ -10,6 +10,8 @@
 #   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
 #   make pkg-test             build, lintian, compare, install in a chroot
 #   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
+#   make bench                timings in QEMU: ours vs 7.3's kmem vs per-block (tests/bench.sh;
+#                             BENCH_ARGS="--kernel 7.3 --sizes 2,8 --reps 3" to choose)
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -71,4 +73,7 @@ pkg-test:
 dkms-test:
 	tests/dkms-test.sh
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test FORCE
+bench:
+	tests/bench.sh $(BENCH_ARGS)
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test bench FORCE
