@@ -165,11 +165,11 @@ layout() {
 		_sp=$(new_dev) || return 1
 		dax_resize "$_sp" $((128 << 20)) || return 1
 		park "$_sp"
+		# (parking through device_dax's new_id, 6.12+, takes dax0.0 too
+		# once daxctl put it on that list)
+		dax_release dax0.0
 		_r=$((_r + 1))
 	done
-	# (parking through device_dax's new_id takes dax0.0 too once daxctl
-	# put it on that list)
-	dax_release dax0.0
 	B_GIB=$1
 	B_RANGES=$(dax_ranges dax0.0 | wc -l)
 	B_BLOCKS=$(nblocks_of dax0.0)
