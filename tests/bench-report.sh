@@ -232,7 +232,7 @@ interference() {
 	echo "onlines one block of dax0.1 (1 GiB, in-kernel kmem) with memoryN/state and times"
 	echo "each write (all repetitions pooled; ms):"
 	echo
-	echo "| contender | transition | transition ms (median) | writes | writer wait median | worst |"
+	echo "| contender | transition | transition ms | writes timed | writer wait median | worst |"
 	echo "|---|---|---|---|---|---|"
 	awk -v k="$k" '
 	{
@@ -257,7 +257,7 @@ interference() {
 		*/online_movable) t=$(cell_op "$k" "$w" i_online_movable); top="unplugged → online_movable" ;;
 		*/unplug) t=$(cell_op "$k" "$w" i_unplug); top="online_movable → unplugged" ;;
 		esac
-		printf '| %s | %s | %s | %s | %s | %s |\n' "$w" "$top" "$t" "$n" "$med" "$worst"
+		printf '| %s | %s | %s | %s | %.1f | %.0f |\n' "$w" "$top" "$t" "$n" "$med" "$worst"
 	done < <(sort -k1,1 "$DIR/$k.latstats")
 }
 
@@ -311,10 +311,10 @@ trace_table() {
 	}' "$DIR/raw.tsv" "$DIR/$k.trace"
 }
 
-# cell_op KERNEL WHO OP: median ms of an interference-run operation
+# cell_op KERNEL WHO OP: "median (min–max)" ms of an interference-run operation
 cell_op() {
 	awk -F'\t' -v k="$1" -v w="$2" -v o="$3" '
-	$1 == k && $2 == "interf" && $5 == w && $6 == o { printf "%.0f", $8 }' "$DIR/stats.tsv"
+	$1 == k && $2 == "interf" && $5 == w && $6 == o { printf "%.0f (%.0f–%.0f)", $8, $9, $10 }' "$DIR/stats.tsv"
 }
 
 # ---- the plot: ms/GiB against size, one panel per kernel and direction ----
@@ -322,13 +322,15 @@ plot() {
 	local k series w op title f n=0 gp="$DIR/bench.gp" panel
 	local -a plots
 	{
-		echo "set terminal pngcairo size 1400,$((520 * ${#KERNELS[@]})) font 'sans,10'"
+		echo "set terminal pngcairo size 1400,$((560 * ${#KERNELS[@]})) font 'sans,10' noenhanced"
 		echo "set output '$DIR/bench.png'"
 		echo "set multiplot layout ${#KERNELS[@]},2"
 		echo "set logscale x 2"
 		echo "set xlabel 'device size (GiB)'"
 		echo "set ylabel 'ms per GiB (median, min–max)'"
-		echo "set key outside right top box"
+		echo "set key top left box opaque font ',8' noenhanced"
+		echo "set xtics ($(echo "${SINGLE[*]}" | tr ' ' ','))"
+		echo "set xrange [$(awk -v a="$SMALL" 'BEGIN { print a / 1.3 }'):$(awk -v a="$LARGE" 'BEGIN { print a * 1.3 }')]"
 		echo "set grid"
 		echo "set yrange [0:*]"
 	} >"$gp"
