@@ -211,6 +211,8 @@ report() {
 		line "ours / shell loop: bind+online" "≤ 0.5" bind+online ours bind+online shell
 		line "ours / shell loop: unplug+unbind" "≤ 0.5" unplug+unbind ours unplug+unbind shell
 		line "ours (unplugged → online_movable) / shell loop: bind+online" "" online_movable ours bind+online shell
+		line "7.3 kmem / shell loop: bind+online" "" bind+online kmem bind+online shell
+		line "7.3 kmem / shell loop: unplug+unbind" "" unplug+unbind kmem unplug+unbind shell
 		line "ours / daxctl: bind+online" "" bind+online ours bind+online daxctl
 		line "ours / daxctl: unplug+unbind" "" unplug+unbind ours unplug+unbind daxctl
 		line "shell loop / daxctl: bind+online" "" bind+online shell bind+online daxctl
