@@ -276,14 +276,14 @@ trace_table() {
 	echo "(vmemmap_populate: allocating and, with Debian's init_on_alloc=1, zeroing the struct pages);"
 	echo "*online*: the blocks' memory_subsys_online (memmap init = move_pfn_range_to_zone; free = pages"
 	echo "to the buddy allocator); *offline*: memory_subsys_offline (isolate = start_isolate_page_range);"
-	echo "*remove*: try_remove_memory; *outside*: the write's wall time minus the traced top-level calls"
-	echo "(user space, sysfs, our own code)."
+	echo "*remove*: try_remove_memory; *outside*: the wall time minus add, online, offline and remove"
+	echo "(user space, sysfs, our own code; 7.3's kmem onlines inside its add)."
 	echo
 	echo "| contender | operation | wall | add | vmemmap_populate | online | memmap init | free | offline | isolate | remove | outside |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	awk -v k="$k" '
 	FNR == NR {
-		if ($2 == "trace") wall[$5 " " $6] = $8
+		if ($1 == k && $2 == "trace") wall[$5 " " $6] = $8
 		next
 	}
 	{
@@ -293,6 +293,7 @@ trace_table() {
 		us[key, v["fn"]] = v["us"]
 	}
 	function ms(key, f) { return (key, f) in us ? sprintf("%.0f", us[key, f] / 1000) : "–" }
+	function get(key, f) { return (key, f) in us ? us[key, f] : 0 }
 	END {
 		# the @@BENCH op of each traced operation
 		bop["ours online_movable"] = "ours online_movable"; bop["kmem online_movable"] = "kmem online_movable"
@@ -303,7 +304,11 @@ trace_table() {
 			key = order[j]; split(key, a, " ")
 			add = (key, "__add_memory_driver_managed") in us ? "__add_memory_driver_managed" : "add_memory_driver_managed"
 			w = wall[bop[key]]
-			out = (w != "" && (key, "TOPLEVEL") in us) ? sprintf("%.0f", w - us[key, "TOPLEVEL"] / 1000) : "–"
+			# the kernel work: add (7.3 kmem onlines inside it) + online +
+			# offline + remove, which do not nest otherwise
+			kus = get(key, add) + get(key, "memory_subsys_offline") + get(key, "try_remove_memory")
+			if (a[1] != "kmem") kus += get(key, "memory_subsys_online")
+			out = w != "" ? sprintf("%.0f", w - kus / 1000) : "–"
 			printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a[1], a[2], w,
 				ms(key, add), ms(key, "vmemmap_populate"), ms(key, "memory_subsys_online"),
 				ms(key, "move_pfn_range_to_zone"), ms(key, "generic_online_page"),

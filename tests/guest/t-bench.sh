@@ -434,17 +434,10 @@ traced() {
 		else next
 		hits[f]++
 		us[f] += d
-		# depth: the indentation after the "|"
-		i = index($0, "|")
-		t = substr($0, i + 1)
-		match(t, /^ */)
-		lvl[RLENGTH] += d
-		if (min == "" || RLENGTH < min) min = RLENGTH
 	}
 	/LOST|Overrun/ { print "@@DKA-INFO trace: " $0 }
 	END {
 		for (f in us) printf "@@TRACE gib=%s who=%s op=%s fn=%s hits=%d us=%.0f\n", g, w, o, f, hits[f], us[f]
-		if (min != "") printf "@@TRACE gib=%s who=%s op=%s fn=TOPLEVEL hits=0 us=%.0f\n", g, w, o, lvl[min]
 	}' $TR/trace
 }
 
