@@ -274,13 +274,14 @@ trace_table() {
 	echo "Where the time goes: one run of each at $(sed -n '1s/.* gib=\([0-9]*\) .*/\1/p' "$DIR/$k.trace") GiB with ftrace's function_graph on the"
 	echo "hotplug functions (ms, inclusive; tracing adds its own overhead). *add*: add_memory_driver_managed"
 	echo "(vmemmap_populate: allocating and, with Debian's init_on_alloc=1, zeroing the struct pages);"
-	echo "*online*: the blocks' memory_subsys_online (memmap init = move_pfn_range_to_zone; free = pages"
-	echo "to the buddy allocator); *offline*: memory_subsys_offline (isolate = start_isolate_page_range);"
+	echo "*online*: the blocks' memory_subsys_online (memmap init = memmap_init_range; zone resize = the rest"
+	echo "of move_pfn_range_to_zone, which re-checks the contiguity of the whole zone for every block; free ="
+	echo "pages to the buddy allocator); *offline*: memory_subsys_offline (isolate = start_isolate_page_range);"
 	echo "*remove*: try_remove_memory; *outside*: the wall time minus add, online, offline and remove"
 	echo "(user space, sysfs, our own code; 7.3's kmem onlines inside its add)."
 	echo
-	echo "| contender | operation | wall | add | vmemmap_populate | online | memmap init | free | offline | isolate | remove | outside |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| contender | operation | wall | add | vmemmap_populate | online | memmap init | zone resize | free | offline | isolate | remove | outside | zone resize per block (µs) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	awk -v k="$k" '
 	FNR == NR {
 		if ($1 == k && $2 == "trace") wall[$5 " " $6] = $8
@@ -291,6 +292,7 @@ trace_table() {
 		key = v["who"] " " v["op"]
 		if (!(key in seen)) { seen[key] = 1; order[++n] = key }
 		us[key, v["fn"]] = v["us"]
+		hits[key, v["fn"]] = v["hits"]
 	}
 	function ms(key, f) { return (key, f) in us ? sprintf("%.0f", us[key, f] / 1000) : "–" }
 	function get(key, f) { return (key, f) in us ? us[key, f] : 0 }
@@ -309,11 +311,19 @@ trace_table() {
 			kus = get(key, add) + get(key, "memory_subsys_offline") + get(key, "try_remove_memory")
 			if (a[1] != "kmem") kus += get(key, "memory_subsys_online")
 			out = w != "" ? sprintf("%.0f", w - kus / 1000) : "–"
-			printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a[1], a[2], w,
+			# move_pfn_range_to_zone = memmap_init_range + the zone resize
+			# and contiguity re-check, which walks the whole zone
+			zr = "–"; zb = "–"
+			if ((key, "move_pfn_range_to_zone") in us && (key, "memmap_init_range") in us) {
+				z = us[key, "move_pfn_range_to_zone"] - us[key, "memmap_init_range"]
+				zr = sprintf("%.0f", z / 1000)
+				zb = sprintf("%.0f", z / hits[key, "move_pfn_range_to_zone"])
+			}
+			printf "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a[1], a[2], w,
 				ms(key, add), ms(key, "vmemmap_populate"), ms(key, "memory_subsys_online"),
-				ms(key, "move_pfn_range_to_zone"), ms(key, "generic_online_page"),
+				ms(key, "memmap_init_range"), zr, ms(key, "generic_online_page"),
 				ms(key, "memory_subsys_offline"), ms(key, "start_isolate_page_range"),
-				ms(key, "try_remove_memory"), out
+				ms(key, "try_remove_memory"), out, zb
 		}
 	}' "$DIR/raw.tsv" "$DIR/$k.trace"
 }

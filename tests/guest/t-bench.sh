@@ -427,7 +427,7 @@ traced() {
 	echo 0 >$TR/tracing_on
 	awk -v w="$_w" -v o="$_op" -v g="$B_GIB" '
 	/^#/ { next }
-	match($0, /[0-9]+\.[0-9]+ us/) {
+	match($0, /[0-9]+(\.[0-9]+)? us/) {
 		d = substr($0, RSTART, RLENGTH - 3)
 		if (match($0, /\/\* [^ ]+ \*\//)) f = substr($0, RSTART + 3, RLENGTH - 6)
 		else if (match($0, /[A-Za-z_0-9.]+\(\);/)) f = substr($0, RSTART, RLENGTH - 3)
