@@ -12,6 +12,8 @@
 #   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
 #   make stress               stress and races in QEMU on every kernel (tests/stress.sh);
 #                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
+#   make bench                timings in QEMU: ours vs 7.3's kmem vs per-block (tests/bench.sh;
+#                             BENCH_ARGS="--kernel 7.3 --sizes 2,8 --reps 3" to choose)
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -78,4 +80,7 @@ STRESS_KERNELS ?=
 stress:
 	tests/stress.sh --seconds $(STRESS_SECONDS) $(addprefix --kernel ,$(STRESS_KERNELS))
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress FORCE
+bench:
+	tests/bench.sh $(BENCH_ARGS)
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench FORCE

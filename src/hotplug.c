@@ -569,6 +569,21 @@ int dka_ranges_unplug(struct dka_dev *d, bool *offline)
 	return dka_ranges_remove(d);
 }
 
+/*
+ * The @i-th block to online of @n: the first, then the last, then down to
+ * the second.  Onlining a block makes the kernel check again whether its
+ * zone has holes (set_zone_contiguous(): a walk over the zone's pageblocks
+ * from its start, up to the first hole).  In address order there is no
+ * hole up to the block just onlined, so each block walks every block
+ * before it: n blocks cost O(n^2) (seen: 70% of onlining 32 GiB).  With
+ * the second block left for last, the walk stops there every time.  The
+ * zone ends up the same.
+ */
+static unsigned int dka_online_order(unsigned int i, unsigned int n)
+{
+	return i ? n - i : 0;
+}
+
 /**
  * dka_blocks_online() - online every block of the device, or none
  * @d: the device, every block offline
@@ -585,7 +600,7 @@ int dka_blocks_online(struct dka_dev *d, int type)
 	int rc = 0;
 
 	for (i = 0; i < d->nr_blocks; i++) {
-		struct dka_block *b = &d->blocks[i];
+		struct dka_block *b = &d->blocks[dka_online_order(i, d->nr_blocks)];
 
 		if (!b->dev)
 			continue;
@@ -601,7 +616,7 @@ int dka_blocks_online(struct dka_dev *d, int type)
 		return 0;
 	dka_signals_hold(&saved);
 	for (n = i; n--; ) {
-		struct dka_block *b = &d->blocks[n];
+		struct dka_block *b = &d->blocks[dka_online_order(n, d->nr_blocks)];
 		int err;
 
 		if (!b->dev)
