@@ -14,6 +14,10 @@ need_cmd dpkg-deb dpkg
 
 papt_init "$SUITE"
 OUT="$DKA_CACHE/daxctl/$SUITE"
+# one fetch at a time (run.sh boots two kernels in replace mode at once)
+mkdir -p "$DKA_CACHE/daxctl"
+exec 9>"$DKA_CACHE/daxctl/.lock-$SUITE"
+flock 9
 if [ -e "$OUT/.unpacked" ] && [ "${DKA_REFRESH:-0}" != 1 ]; then
 	echo "$OUT"
 	exit 0
