@@ -631,6 +631,88 @@ int dka_blocks_online(struct dka_dev *d, int type)
 }
 
 /**
+ * dka_blocks_census() - read every added block of the device once
+ * @d: the device
+ * @c: filled with the number of added blocks and how many are in each state
+ *
+ * A block that cannot be read (going offline, a change in flight that we
+ * were interrupted waiting for) counts as added but in no state.  When no
+ * scratch page can be had, @c says that no block is added.
+ */
+void dka_blocks_census(struct dka_dev *d, struct dka_census *c)
+{
+	char *page = dka_page_get();
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	if (!page)
+		return;
+	for (i = 0; i < d->nr_blocks; i++) {
+		if (!d->blocks[i].dev)
+			continue;
+		c->added++;
+		switch (dka_block_status(d->blocks[i].dev, page)) {
+		case DKA_BLK_OFFLINE:
+			c->offline++;
+			break;
+		case DKA_BLK_KERNEL:
+			c->kernel++;
+			break;
+		case DKA_BLK_MOVABLE:
+			c->movable++;
+			break;
+		}
+	}
+	dka_page_put(page);
+}
+
+/**
+ * dka_census_drift() - how many blocks differ from a device state
+ * @c: a census (dka_blocks_census())
+ * @state: the state the device reports
+ *
+ * Return: the number of added blocks that are not in @state (0 while
+ * unplugged: nothing is added).
+ */
+unsigned int dka_census_drift(const struct dka_census *c, int state)
+{
+	switch (state) {
+	case DKA_OFFLINE:
+		return c->added - c->offline;
+	case DKA_ONLINE_KERNEL:
+		return c->added - c->kernel;
+	case DKA_ONLINE_MOVABLE:
+		return c->added - c->movable;
+	default:
+		return c->added - c->kernel - c->movable;
+	}
+}
+
+/**
+ * dka_census_truth() - the state the device's blocks agree on, if any
+ * @c: a census (dka_blocks_census())
+ *
+ * Return: DKA_OFFLINE when every added block is offline; DKA_ONLINE_MOVABLE
+ * or DKA_ONLINE_KERNEL when every one is online in that kind of zone;
+ * DKA_ONLINE when every one is online, in both kinds; -EAGAIN when some
+ * are offline and some online (or one is going offline), or none is added.
+ */
+int dka_census_truth(const struct dka_census *c)
+{
+	if (!c->added)
+		return -EAGAIN;
+	if (c->offline == c->added)
+		return DKA_OFFLINE;
+	if (c->movable == c->added)
+		return DKA_ONLINE_MOVABLE;
+	if (c->kernel == c->added)
+		return DKA_ONLINE_KERNEL;
+	if (c->kernel + c->movable == c->added)
+		return DKA_ONLINE;
+	return -EAGAIN;
+}
+
+/**
  * dka_blocks_drift() - count the blocks whose state differs from d->state
  * @d: the device
  *
@@ -639,79 +721,10 @@ int dka_blocks_online(struct dka_dev *d, int type)
  */
 unsigned int dka_blocks_drift(struct dka_dev *d)
 {
-	char *page = dka_page_get();
-	unsigned int i, n = 0;
+	struct dka_census c;
 
-	if (!page)
-		return 0;
-	for (i = 0; i < d->nr_blocks; i++) {
-		int st;
-		bool ok;
-
-		if (!d->blocks[i].dev)
-			continue;
-		st = dka_block_status(d->blocks[i].dev, page);
-		switch (d->state) {
-		case DKA_OFFLINE:
-			ok = st == DKA_BLK_OFFLINE;
-			break;
-		case DKA_ONLINE_KERNEL:
-			ok = st == DKA_BLK_KERNEL;
-			break;
-		case DKA_ONLINE_MOVABLE:
-			ok = st == DKA_BLK_MOVABLE;
-			break;
-		default:
-			ok = st == DKA_BLK_KERNEL || st == DKA_BLK_MOVABLE;
-			break;
-		}
-		n += !ok;
-	}
-	dka_page_put(page);
-	return n;
-}
-
-/**
- * dka_blocks_truth() - the state the device's blocks agree on, if any
- * @d: the device
- *
- * Return: DKA_OFFLINE when every added block is offline; DKA_ONLINE_MOVABLE
- * or DKA_ONLINE_KERNEL when every one is online in that kind of zone;
- * DKA_ONLINE when every one is online, in both kinds; -EAGAIN when some
- * are offline and some online (or one is going offline), or none is added.
- */
-int dka_blocks_truth(struct dka_dev *d)
-{
-	unsigned int i, seen = 0;
-	char *page = dka_page_get();
-
-	if (!page)
-		return -ENOMEM;
-	for (i = 0; i < d->nr_blocks; i++) {
-		int st;
-
-		if (!d->blocks[i].dev)
-			continue;
-		st = dka_block_status(d->blocks[i].dev, page);
-		if (st < 0) {
-			seen = 0;
-			break;
-		}
-		seen |= BIT(st);
-	}
-	dka_page_put(page);
-	switch (seen) {
-	case BIT(DKA_BLK_OFFLINE):
-		return DKA_OFFLINE;
-	case BIT(DKA_BLK_MOVABLE):
-		return DKA_ONLINE_MOVABLE;
-	case BIT(DKA_BLK_KERNEL):
-		return DKA_ONLINE_KERNEL;
-	case BIT(DKA_BLK_KERNEL) | BIT(DKA_BLK_MOVABLE):
-		return DKA_ONLINE;
-	default:
-		return -EAGAIN;
-	}
+	dka_blocks_census(d, &c);
+	return dka_census_drift(&c, d->state);
 }
 
 /**

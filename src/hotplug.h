@@ -12,8 +12,19 @@ int dka_ranges_remove(struct dka_dev *d);
 int dka_blocks_online(struct dka_dev *d, int type);
 int dka_blocks_offline(struct dka_dev *d);
 int dka_ranges_unplug(struct dka_dev *d, bool *offline);
+
+/* How many of a device's added blocks are in each state (one reading). */
+struct dka_census {
+	unsigned int added;	/* blocks added (the rest are in no state) */
+	unsigned int offline;
+	unsigned int kernel;	/* online in a kernel zone */
+	unsigned int movable;	/* online in ZONE_MOVABLE */
+};
+
+void dka_blocks_census(struct dka_dev *d, struct dka_census *c);
+unsigned int dka_census_drift(const struct dka_census *c, int state);
+int dka_census_truth(const struct dka_census *c);
 unsigned int dka_blocks_drift(struct dka_dev *d);
-int dka_blocks_truth(struct dka_dev *d);
 void dka_blocks_put_all(struct dka_dev *d);
 int dka_default_online_type(struct dka_dev *d);
 

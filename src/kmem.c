@@ -229,7 +229,7 @@ const struct attribute_group *dka_dev_groups[] = {
 };
 
 /*
- * The state that @truth (dka_blocks_truth()) makes true: "online" stays
+ * The state that @truth (dka_census_truth()) makes true: "online" stays
  * while every block is online in whatever zone; otherwise the blocks' own.
  */
 static int dka_state_for(int old, int truth)
@@ -252,15 +252,17 @@ static void dka_drift_work(struct work_struct *work)
 	struct dka_dev *d = container_of(work, struct dka_dev, drift_work);
 	char env_state[48], env_drift[32];
 	char *envp[3] = { env_drift };
+	struct dka_census c;
 	unsigned int n;
 	int old, now;
 
 	mutex_lock(&d->lock);
 	old = d->state;
+	dka_blocks_census(d, &c);
 	if (old != DKA_UNPLUGGED)
-		d->state = dka_state_for(old, dka_blocks_truth(d));
+		d->state = dka_state_for(old, dka_census_truth(&c));
 	now = d->state;
-	n = dka_blocks_drift(d);
+	n = dka_census_drift(&c, now);
 	mutex_unlock(&d->lock);
 
 	snprintf(env_drift, sizeof(env_drift), "DAX_KMEM_DRIFT=%u", n);
