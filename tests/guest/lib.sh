@@ -275,6 +275,26 @@ dax_single() {
 	dax_resize "$1" "$(cat "$_reg/size")"
 }
 
+# forget_ids: take back the device names earlier suites wrote to the
+# drivers' new_id. A name stays in a driver's list after its device was
+# unbound or deleted; a later new_id or bind of another device (the driver
+# then attaches every matching unbound device) would take that one too.
+# remove_id of a name that is not in the list does nothing. Besides the devices
+# there are now, the names the suites' region_create can hand out again.
+forget_ids() {
+	local _d _n _r
+	for _d in "$DAXBUS"/drivers/*/remove_id; do
+		for _n in "$DAXBUS"/devices/dax*.*; do
+			echo "$(basename "$_n")" >"$_d" 2>/dev/null || true
+		done
+		for _r in 0 1; do
+			for _n in 0 1 2 3 4 5 6 7; do
+				echo "dax$_r.$_n" >"$_d" 2>/dev/null || true
+			done
+		done
+	done
+}
+
 # dka_reset: the known state every suite starts from: the driver under test
 # loaded, dax0.0 alone in its region with its whole size and unbound, and the
 # boot-time online policy.
@@ -283,6 +303,7 @@ dka_reset() {
 	[ -d "$DAXBUS/drivers/$DRV" ] || modprobe "$DRV" 2>/dev/null ||
 		info "dka_reset: cannot load $DRV"
 	dax_single dax0.0 || info "dka_reset: dax0.0 could not be reset"
+	forget_ids
 	set_policy "$DKA_BOOT_POLICY"
 }
 
@@ -318,6 +339,41 @@ two_ranges() {
 	dax_resize "$at_n" $((512 << 20)) || return 1
 	dax_resize dax0.0 $((1536 << 20)) || return 1
 	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"
+}
+
+# unplug_pinned_at first|last|N: dax0.0 in two ranges online_kernel, a
+# kernel page pinned in its first, last or Nth block: unplugged is EBUSY and
+# changes nothing (state, blocks and zones, drift, MemTotal, iomem); our
+# driver logs the block and the failed transition. Unplugged works once the
+# pin is gone. Shared by t-rollback (also run against 7.3's kmem) and t-faults.
+unplug_pinned_at() {
+	two_ranges || return 1
+	online_as dax0.0 online_kernel || return 1
+	case "$1" in
+	first) at_b=$(blocks_of dax0.0 | head -n 1) ;;
+	last) at_b=$(blocks_of dax0.0 | tail -n 1) ;;
+	*) at_b=$(blocks_of dax0.0 | sed -n "$1p") ;;
+	esac
+	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$at_b")" ||
+		{ why "helper could not pin a page in memory$at_b"; return 1; }
+	at_mem=$(memtotal_kb)
+	at_io=$(iomem_of dax0.0)
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged EBUSY
+	at_rc=$?
+	rmmod $HELPER
+	[ $at_rc = 0 ] || return 1
+	state_is dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
+		drift_is dax0.0 0 || return 1
+	expect_eq MemTotal "$(memtotal_kb)" "$at_mem" || return 1
+	[ "$(iomem_of dax0.0)" = "$at_io" ] || { why "iomem changed"; return 1; }
+	if [ "$DRV" != kmem ]; then
+		dmesg | grep -q "dax0.0: unplug: offlining memory$at_b failed: -16" ||
+			{ why "no log line naming memory$at_b"; return 1; }
+		dmesg | grep -q "dax0.0: online_kernel -> unplugged failed: -16, device stays online_kernel" ||
+			{ why "no log line for the failed transition"; return 1; }
+	fi
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
+		blocks_are dax0.0 absent
 }
 
 # online_as DEV TYPE: bind DEV with policy offline, then unplug and online TYPE

@@ -25,33 +25,8 @@ fl_iomem_is() {
 	[ "$at_g" = "$2" ] || why "iomem of $1: '$at_g', want '$2'"
 }
 
-# unplug_fails_at N: two ranges online_kernel, a kernel page pinned in the
-# Nth block; unplugged is EBUSY and logged, everything as before
-unplug_fails_at() {
-	two_ranges || return 1
-	online_as dax0.0 online_kernel || return 1
-	at_b=$(blocks_of dax0.0 | sed -n "$1p")
-	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$at_b")" ||
-		{ why "helper could not pin a page in memory$at_b"; return 1; }
-	at_mem=$(memtotal_kb)
-	at_io=$(iomem_of dax0.0)
-	write_expect "$DAXBUS/devices/dax0.0/state" unplugged EBUSY
-	at_rc=$?
-	rmmod $HELPER
-	[ $at_rc = 0 ] || return 1
-	state_is dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
-		drift_is dax0.0 0 || return 1
-	expect_eq MemTotal "$(memtotal_kb)" "$at_mem" || return 1
-	[ "$(iomem_of dax0.0)" = "$at_io" ] || { why "iomem changed"; return 1; }
-	dmesg | grep -q "dax0.0: unplug: offlining memory$at_b failed: -16" ||
-		{ why "no log line naming memory$at_b"; return 1; }
-	dmesg | grep -q "dax0.0: online_kernel -> unplugged failed: -16, device stays online_kernel" ||
-		{ why "no log line for the failed transition"; return 1; }
-	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
-		blocks_are dax0.0 absent
-}
-check "unplug fails at a middle block (5 of 12, pinned page): EBUSY, logged, every block back online" unplug_fails_at 5
-check "unplug fails at the first block of the second range (9 of 12): EBUSY, logged, every block back online" unplug_fails_at 9
+check "unplug fails at a middle block (5 of 12, pinned page): EBUSY, logged, every block back online" unplug_pinned_at 5
+check "unplug fails at the first block of the second range (9 of 12): EBUSY, logged, every block back online" unplug_pinned_at 9
 
 # online_fails_at first|last: two ranges unplugged, onlining vetoed in
 # the first block or the last block of the last range: EIO, unplugged
@@ -91,7 +66,7 @@ check "online fails at the last block of the last range (vetoed): EIO, logged, b
 claimed() {
 	two_ranges || return 1
 	# dax0.1 bound and unplugged first: a new_id of dax0.0 would otherwise
-	# bind it too (when an earlier suite left its id with the driver) and
+	# bind it too (when an earlier check left its id with the driver) and
 	# online it per policy
 	fresh_bind dax0.1 offline && set_state dax0.1 unplugged || { why "dax0.1 not bound"; return 1; }
 	dax_release dax0.0

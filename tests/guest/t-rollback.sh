@@ -8,34 +8,9 @@
 
 # ---- all-or-nothing unplug: a pinned page makes offlining really fail ----
 
-# unplug_pinned WHICH: pin a kernel page in the first or last block of a
-# two-range online_kernel device; unplugged must fail and change nothing.
-unplug_pinned() {
-	two_ranges || return 1
-	online_as dax0.0 online_kernel || return 1
-	at_blocks=$(blocks_of dax0.0)
-	if [ "$1" = first ]; then
-		at_b=$(echo "$at_blocks" | head -n1)
-	else
-		at_b=$(echo "$at_blocks" | tail -n1)
-	fi
-	modprobe $HELPER mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$at_b")" ||
-		{ why "helper could not pin a page in memory$at_b"; return 1; }
-	at_mem=$(memtotal_kb)
-	write_expect "$DAXBUS/devices/dax0.0/state" unplugged EBUSY
-	at_rc=$?
-	rmmod $HELPER
-	[ $at_rc = 0 ] || return 1
-	state_is dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
-		drift_is dax0.0 0 || return 1
-	[ "$(memtotal_kb)" = "$at_mem" ] || { why "MemTotal changed"; return 1; }
-	[ "$DRV" = kmem ] || dmesg | grep -q "dax0.0: unplug: offlining memory$at_b failed" ||
-		{ why "no log line naming memory$at_b"; return 1; }
-	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK &&
-		blocks_are dax0.0 absent
-}
-check "unplug fails at the first block (pinned page): EBUSY, all blocks back online in Normal" unplug_pinned first
-check "unplug fails at the last block of the last range: EBUSY, all blocks back online in Normal" unplug_pinned last
+# unplug_pinned_at (lib.sh): a pinned page makes offlining fail part-way
+check "unplug fails at the first block (pinned page): EBUSY, all blocks back online in Normal" unplug_pinned_at first
+check "unplug fails at the last block of the last range: EBUSY, all blocks back online in Normal" unplug_pinned_at last
 
 # ---- a signal ends an unplug stuck on an unmovable page ----
 

@@ -67,7 +67,8 @@ done
 mkdir -p "$DKA_CACHE/tools"
 for TOOL_SRC in "$TESTS_DIR"/guest/tools/*.c; do
 	TOOL_BIN="$DKA_CACHE/tools/$(basename "$TOOL_SRC" .c)"
-	if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ]; then
+	if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ] ||
+		[ "$TESTS_DIR/guest/tools/tools.h" -nt "$TOOL_BIN" ]; then
 		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp$$" "$TOOL_SRC"
 		mv "$TOOL_BIN.tmp$$" "$TOOL_BIN"
 	fi

@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools.h"
+
 #define MAXE 160
 #define MAXP 64
 enum { G_MAIN, G_OTHER, G_RACER, G_CMD, G_CYCLE, NG };
@@ -68,27 +70,6 @@ struct shared {
 	char last_unexpected[1024];
 };
 static struct shared *sh;
-
-static const char *errname(int e)
-{
-	switch (e) {
-#define E(x) case x: return #x
-	E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(ENXIO); E(E2BIG);
-	E(EBADF); E(ECHILD); E(EAGAIN); E(ENOMEM); E(EACCES); E(EFAULT);
-	E(EBUSY); E(EEXIST); E(ENODEV); E(EINVAL); E(ENOSPC); E(ERANGE);
-	E(EDEADLK); E(ENOSYS); E(ENODATA); E(ETIME); E(EOPNOTSUPP);
-	E(ETIMEDOUT); E(ECANCELED);
-#undef E
-	}
-	return NULL;
-}
-
-static unsigned long long rng;
-static unsigned int rnd(unsigned int n)
-{
-	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned int)(rng >> 33) % n;
-}
 
 static void note_unexpected(const char *fmt, ...)
 {
@@ -111,23 +92,6 @@ static int wr(const char *path, const char *s)
 		e = errno;
 	close(fd);
 	return e;
-}
-
-static int rd(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
 }
 
 static void count(int g, int e)
@@ -330,8 +294,8 @@ static void cycle(int module)
 	__atomic_store_n(&sh->pause, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&sh->active, __ATOMIC_SEQ_CST))
 		usleep(5000);
-	rd(policy_file, policy, sizeof(policy));
-	rd("/sys/module/dax_kmem_atomic/parameters/exclusive", excl, sizeof(excl));
+	sysfs_read(policy_file, policy, sizeof(policy));
+	sysfs_read("/sys/module/dax_kmem_atomic/parameters/exclusive", excl, sizeof(excl));
 	for (i = 0; i < ndevs; i++)
 		if (unplug(devs[i]))
 			goto out;

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tools.h"
+
 #define PAGE 4096
 
 static const char *const words[] = {
@@ -28,14 +30,7 @@ static const char *const words[] = {
 };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
-static unsigned long long rng;
 static const char *allowed = "unplugged,online_movable";
-
-static unsigned int rnd(unsigned int n)
-{
-	rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (unsigned int)(rng >> 33) % n;
-}
 
 /* The word the kernel sees in buf[0..len), or NULL (sysfs_streq rules). */
 static const char *parsed_word(const char *buf, size_t len)
@@ -51,22 +46,6 @@ static const char *parsed_word(const char *buf, size_t len)
 			return words[i];
 	}
 	return NULL;
-}
-
-static int read_state(const char *path, char *out, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, out, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	out[n] = 0;
-	out[strcspn(out, "\n")] = 0;
-	return 0;
 }
 
 /* @word is in the comma-separated list @allowed */
@@ -169,7 +148,7 @@ int main(int argc, char **argv)
 	path = argv[1];
 	count = strtoul(argv[2], NULL, 0);
 	rng = strtoull(argv[3], NULL, 0);
-	if (read_state(path, state, sizeof(state))) {
+	if (sysfs_read(path, state, sizeof(state))) {
 		perror(path);
 		return 2;
 	}
@@ -213,7 +192,7 @@ int main(int argc, char **argv)
 		else
 			other++;
 
-		if (read_state(path, after, sizeof(after)))
+		if (sysfs_read(path, after, sizeof(after)))
 			return 2;
 		if (err != want_err || strcmp(after, want_state)) {
 			if (bad++ < 10)

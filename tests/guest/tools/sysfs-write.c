@@ -19,25 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *errname(int e)
-{
-	switch (e) {
-#define E(x) case x: return #x
-	E(EPERM); E(ENOENT); E(ESRCH); E(EINTR); E(EIO); E(ENXIO); E(E2BIG);
-	E(ENOEXEC); E(EBADF); E(ECHILD); E(EAGAIN); E(ENOMEM); E(EACCES);
-	E(EFAULT); E(EBUSY); E(EEXIST); E(EXDEV); E(ENODEV); E(ENOTDIR);
-	E(EISDIR); E(EINVAL); E(ENFILE); E(EMFILE); E(ENOTTY); E(EFBIG);
-	E(ENOSPC); E(ESPIPE); E(EROFS); E(ERANGE); E(EDEADLK); E(ENAMETOOLONG);
-	E(ENOSYS); E(ENOTEMPTY); E(ENODATA); E(ETIME); E(EOVERFLOW);
-	E(EOPNOTSUPP); E(EADDRINUSE); E(EADDRNOTAVAIL); E(ETIMEDOUT);
-	E(EALREADY); E(EINPROGRESS); E(ECANCELED); E(EHWPOISON);
-#undef E
-	case 512: return "ERESTARTSYS";
-	case 513: return "ERESTARTNOINTR";
-	case 516: return "EPROBE_DEFER";
-	}
-	return NULL;
-}
+#include "tools.h"
 
 static void on_usr1(int sig)
 {
