@@ -58,18 +58,22 @@ case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $D
 #  match: a second soft-reserved range (512 MiB at 6.5 GiB, in node 1, apart
 #         from the first so they do not merge): dax_hmem makes dax1.0 in a
 #         region of its own
+#  nonode: NUMA off (one fake node up to the end of RAM; dax0.0 then on
+#          node 0) and a second soft-reserved range, the last GiB of RAM
+#          (7-8 GiB), beyond that node: dax1.0 on no node
 #  stress: its duration per step (DKA_STRESS_SECONDS, default 6: the short
 #          run of make check; make stress STRESS_SECONDS=N for longer)
 declare -A SUITE_APPEND=(
 	[abi-bootpolicy]="memhp_default_state=offline"
 	[match]="memmap=512M%6656M-1+0xefffffff"
+	[nonode]="numa=off memmap=1G%7G-1+0xefffffff"
 	[stress]="dka.stress_seconds=${DKA_STRESS_SECONDS:-6}"
 )
 # Companion boots: a suite that needs another kernel command line, or that
 # leaves the machine unusable, runs in a boot of its own after its parent.
 # A companion named in the same LIST runs in that boot instead.
 declare -A COMPANIONS=(
-	[abi]="abi-bootpolicy abi-leak"
+	[abi]="abi-bootpolicy abi-leak nonode"
 	[atomic]="match"
 	[faults]="stress"
 )
@@ -117,10 +121,13 @@ harness_check() {
 # results, count them into K_PASS/K_FAIL, and check the run as a whole.
 boot_and_parse() {
 	local name=$1 driver=$2 initrd=$3 tests=$4 append=$5 log=$6
-	local rc=0 t0 line results nres=0 end bad
+	local rc=0 t0 line results nres=0 end bad args node=1
 	t0=$(date +%s)
+	args="dka.driver=$driver dka.tests=$tests$(suite_append "$tests")$append"
+	# dax0.0's node: 1, or 0 with NUMA off (as boot.sh checks it)
+	[[ " $args " == *" numa=off "* ]] && node=0
 	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" --timeout "$TIMEOUT" \
-		--append "dka.driver=$driver dka.tests=$tests$(suite_append "$tests")$append" || rc=$?
+		--append "$args" || rc=$?
 	BOOT_SECS=$(($(date +%s) - t0))
 	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
 	if [ -n "$results" ]; then
@@ -133,11 +140,11 @@ boot_and_parse() {
 			nres=$((nres + 1))
 		done <<<"$results"
 	fi
-	if grep -aq '^@@DKA-DAX .*target_node=1 size=2147483648 blocks=16 ' "$log"; then
-		harness_check "$name" "vm-boot-dax0.0-node1-2GiB[$tests]" ok
+	if grep -aq "^@@DKA-DAX .*target_node=$node size=2147483648 blocks=16 " "$log"; then
+		harness_check "$name" "vm-boot-dax0.0-node$node-2GiB[$tests]" ok
 	else
-		harness_check "$name" "vm-boot-dax0.0-node1-2GiB[$tests]" \
-			"dax0.0 missing or not 2 GiB in 16 blocks on node 1 (boot.sh rc=$rc)"
+		harness_check "$name" "vm-boot-dax0.0-node$node-2GiB[$tests]" \
+			"dax0.0 missing or not 2 GiB in 16 blocks on node $node (boot.sh rc=$rc)"
 	fi
 	end=$(tr -d '\r' <"$log" | grep -a '^@@DKA-END' | tail -n1 || true)
 	if [ -n "$end" ]; then
