@@ -285,17 +285,35 @@ static void dka_drift_work(struct work_struct *work)
 /*
  * The private dax structures are our own view of them (compat/layout-*.h).
  * Refuse a device that does not look like one rather than hotplug garbage.
+ * Each test reads only what the ones before it vouched for: the device's
+ * own struct device (at its offset in our view, so the driver core's
+ * pointer to us proves that offset), then the region pointer, checked
+ * against what the dax core stores in the parent's drvdata before it is
+ * dereferenced.
  */
 static int dka_dev_dax_sane(struct dev_dax *dev_dax)
 {
-	struct dax_region *region = dev_dax->region;
+	struct dax_region *region;
+	struct device *parent;
 	const char *why = NULL;
 	int i;
 
-	if (!dka_driver_owns(dev_dax))
-		why = "device is not being bound to this driver";
-	else if (!region || region->res.start > region->res.end)
-		why = "no dax region";
+	if (!dka_driver_owns(dev_dax)) {
+		/*
+		 * &dev_dax->dev is not the device: nothing may be read through
+		 * it, not even its name (the driver core names the device in
+		 * its own "probe ... failed" line).
+		 */
+		pr_err("dax_kmem_atomic: refusing device: its struct device is not where this layout puts it; this module's view of the dax structures (layout %s) does not match the running kernel, please report\n",
+		       DKA_LAYOUT_NAME);
+		return -EINVAL;
+	}
+	region = dev_dax->region;
+	parent = dev_dax->dev.parent;
+	if (!region || !parent || region != dev_get_drvdata(parent))
+		why = "its dax region is not its parent's";
+	else if (region->dev != parent || region->res.start > region->res.end)
+		why = "implausible dax region";
 	else if (dev_dax->nr_range < 1 || dev_dax->nr_range > DKA_MAX_RANGES)
 		why = "implausible range count";
 	else if (dev_dax->target_node < NUMA_NO_NODE ||
