@@ -72,6 +72,7 @@ declare -A COMPANIONS=(
 	[abi]="abi-bootpolicy abi-leak"
 	[atomic]="match"
 	[faults]="stress"
+	[cli]="cli-boot"
 )
 
 # suite_append LIST: the command-line arguments the suites of LIST need.
