@@ -29,8 +29,8 @@ struct dka_opts opts;
 
 static void vmsg(FILE *f, int level, bool prefix, const char *fmt, va_list ap)
 {
-	char buf[1024];
-	int fd;
+	char buf[1024], line[1100];
+	int fd, n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	fprintf(f, "%s%s\n", prefix ? "dax-kmem-atomic: " : "", buf);
@@ -40,7 +40,10 @@ static void vmsg(FILE *f, int level, bool prefix, const char *fmt, va_list ap)
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	dprintf(fd, "<%d>dax-kmem-atomic: %s\n", level, buf);
+	/* one write(2) is one record of the kernel log */
+	n = bprintf(line, sizeof(line), "<%d>dax-kmem-atomic: %s\n", level, buf);
+	if (n > 0 && write(fd, line, strlen(line)) < 0)
+		n = -1;
 	close(fd);
 }
 
