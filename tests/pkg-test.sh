@@ -1,5 +1,6 @@
 #!/bin/bash
-# pkg-test.sh: test the dax-kmem-atomic-dkms packages from this tree.
+# pkg-test.sh: test the packages from this tree: dax-kmem-atomic-dkms (the
+# module's source) and dax-kmem-atomic (the command).
 #
 #   - builds the .deb and the .rpm (tests/pkg-build.sh, in a copy of the tree)
 #   - lintian on the .deb, the .changes and a source package: no error, no
@@ -9,10 +10,16 @@
 #   - both payloads are the same: the same files under /usr/src/NAME-VERSION
 #     (exactly what dkms needs from the tree), the same modprobe.d conffile
 #     (inactive), the same README, byte for byte
-#   - installs the .deb into a copy (an overlay) of the harness's cached
+#   - the tool's packages ship the same files (Debian 12's /lib for the udev
+#     rule and the unit is the .rpm's /usr/lib), with the same modes; the
+#     same bytes but for the binary (built twice) and the compressed man page;
+#     both binaries run (--version, the same --help)
+#   - installs the .debs into a copy (an overlay) of the harness's cached
 #     bookworm chroot with Debian's 6.1 headers installed as packages:
 #     DKMS must build and install the module for that kernel (modinfo: our
-#     version, that kernel's vermagic); purging must remove it all
+#     version, that kernel's vermagic); dax-kmem-atomic --help and list run
+#     there (no /sys: list says there is no dax bus, exit 2); purging must
+#     remove it all
 #
 # One line per check, "ok - NAME" or "FAIL - NAME: why", then "N passed,
 # N failed"; exits 1 when a check failed. Needs root for the chroot (the
@@ -81,6 +88,8 @@ else
 fi
 DEB=$(ls "$DIST"/"${PKG}"_*_all.deb)
 RPM=$(ls "$DIST"/"${PKG}"-*.noarch.rpm)
+TDEB=$(ls "$DIST"/"${NAME}"_*_"$(dpkg --print-architecture)".deb)
+TRPM=$(ls "$DIST"/"${NAME}-$VERSION"-*."$(uname -m)".rpm)
 CHANGES=$(ls "$DIST"/"${NAME}"_*.changes)
 
 # ---------------------------------------------------------------- lintian
@@ -137,7 +146,7 @@ mkdir -p "$T/rpmskew/SOURCES"
 tar -C "$T/rpmskew" -xzf "$DIST/$NAME-$VERSION.tar.gz"
 mv "$T/rpmskew/$NAME-$VERSION" "$T/rpmskew/$NAME-9.9.9"
 tar -C "$T/rpmskew" -czf "$T/rpmskew/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
-if rpmbuild -bb --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
+if rpmbuild -bb --nodeps --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
 	"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmskew.log" 2>&1; then
 	fail "the .rpm does not build when dka_version and dkms.conf differ" "it built"
 elif grep -q "dka_version 9.9.9 differs from PACKAGE_VERSION=\"$VERSION\"" "$T/rpmskew.log"; then
@@ -228,6 +237,72 @@ check "the .rpm's %post runs dkms add and dkms install with --rpm_safe_upgrade" 
 preun=$(scriptlet preuninstall)
 check "the .rpm's %preun runs dkms remove --all --rpm_safe_upgrade only when \$1 = 0" "%preun: $preun" \
 	grep -q "if \\[ \"\$1\" -eq 0 \\]; then *dkms remove -m $NAME -v $VERSION --all --rpm_safe_upgrade[^;]*fi *\$" <<<"$preun"
+
+
+# ---------------------------------------------------------------- the tool
+mkdir -p "$T/tdeb" "$T/trpm"
+dpkg-deb -x "$TDEB" "$T/tdeb"
+(cd "$T/trpm" && rpm2cpio "$TRPM" | cpio -idm --quiet)
+# "MODE PATH" of the regular files, the .deb's /lib as /usr/lib, the man
+# page without .gz; Debian's own (changelog, copyright, lintian overrides)
+# and rpm's build-id links apart
+tfiles() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%m %P\n') |
+		sed -E 's# lib/# usr/lib/#; s#\.gz$##' |
+		grep -vE ' usr/share/doc/[^/]+/(changelog\.gz|changelog|copyright)$| usr/share/lintian/| usr/lib/\.build-id/' |
+		sort -k2
+}
+tfiles "$T/tdeb" >"$T/tdeb.files"
+tfiles "$T/trpm" >"$T/trpm.files"
+if diff -u "$T/tdeb.files" "$T/trpm.files" >"$T/tfiles.diff"; then
+	ok "the tool's .deb and .rpm ship the same $(wc -l <"$T/tdeb.files") files with the same modes"
+else
+	sed 's/^/# /' "$T/tfiles.diff"
+	fail "the tool's .deb and .rpm ship the same files" "they differ (- .deb, + .rpm)"
+fi
+want="755 usr/sbin/dax-kmem-atomic
+644 usr/share/man/man8/dax-kmem-atomic.8
+644 usr/lib/udev/rules.d/90-dax-kmem-atomic.rules
+644 usr/lib/systemd/system/dax-kmem-atomic-apply@.service
+644 usr/share/doc/dax-kmem-atomic/examples/example.conf"
+check "the tool's package has the command, man page, udev rule, unit and example" \
+	"$(tr '\n' ' ' <"$T/tdeb.files")" test "$(sort -k2 <<<"$want")" = "$(cat "$T/tdeb.files")"
+# tfile ROOT PATH: a file's content (the .deb's /lib, compressed man pages)
+tfile() {
+	local f=$1/$2
+	[ -e "$f" ] || f=$1/${2#usr/}
+	[ -e "$f" ] || f=$f.gz
+	zcat -f "$f"
+}
+same=1
+for pair in "usr/share/man/man8/dax-kmem-atomic.8 tool/dax-kmem-atomic.8" \
+	"usr/lib/udev/rules.d/90-dax-kmem-atomic.rules tool/90-dax-kmem-atomic.rules" \
+	"usr/lib/systemd/system/dax-kmem-atomic-apply@.service tool/dax-kmem-atomic-apply@.service" \
+	"usr/share/doc/dax-kmem-atomic/examples/example.conf tool/example.conf"; do
+	read -r f src <<<"$pair"
+	if ! cmp -s <(tfile "$T/tdeb" "$f") "$REPO_DIR/$src" || ! cmp -s <(tfile "$T/trpm" "$f") "$REPO_DIR/$src"; then
+		echo "# differs: /$f (tree: $src)"
+		same=0
+	fi
+done
+check "the man page, udev rule, unit and example are the tree's, byte for byte, in both" "some differ" test $same = 1
+check "/etc/dax-kmem-atomic.d/ in both, empty (no policy: the hook does nothing)" "missing or not empty" \
+	test -d "$T/tdeb/etc/dax-kmem-atomic.d" -a -d "$T/trpm/etc/dax-kmem-atomic.d" -a \
+	-z "$(ls -A "$T/tdeb/etc/dax-kmem-atomic.d" "$T/trpm/etc/dax-kmem-atomic.d")"
+dver=$("$T/tdeb/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
+rver=$("$T/trpm/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
+check "both binaries run: --version says $VERSION" ".deb: '$dver', .rpm: '$rver'" \
+	test "$dver" = "dax-kmem-atomic $VERSION" -a "$rver" = "dax-kmem-atomic $VERSION"
+check "both binaries print the same --help" "they differ" \
+	cmp -s <("$T/tdeb/usr/sbin/dax-kmem-atomic" --help) <("$T/trpm/usr/sbin/dax-kmem-atomic" --help)
+check "the tool's .deb depends on libkmod2 and recommends $PKG (= $VERSION)" \
+	"Depends: $(dpkg-deb -f "$TDEB" Depends); Recommends: $(dpkg-deb -f "$TDEB" Recommends)" \
+	test -n "$(dpkg-deb -f "$TDEB" Depends | grep -E '(^|, )libkmod2( |,|$)')" -a \
+	"$(dpkg-deb -f "$TDEB" Recommends)" = "$PKG (= $VERSION)"
+check "the tool's .rpm requires libkmod.so.2 and recommends $PKG" \
+	"$(rpm -qp --requires --recommends "$TRPM" 2>/dev/null | tr '\n' ' ')" \
+	test -n "$(rpm -qp --requires "$TRPM" 2>/dev/null | grep '^libkmod.so.2')" -a \
+	-n "$(rpm -qp --recommends "$TRPM" 2>/dev/null | grep "^$PKG = $VERSION")"
 
 # ---------------------------------------------------------------- install
 if ! is_root; then
@@ -339,13 +414,14 @@ install_test() {
 	cp "$VMLINUZ" "$MERGED/boot/vmlinuz-$KVER"
 	cp "$CONFIG" "$MERGED/boot/config-$KVER"
 	cp "$SYSMAP" "$MERGED/boot/System.map-$KVER"
-	cp "$DEB" "$MERGED/tmp/dka-debs/"
+	cp "$DEB" "$TDEB" "$MERGED/tmp/dka-debs/"
 
 	# 2. The package; its postinst has dkms build and install the module.
 	log=$T/install.log
 	t0=$SECONDS
-	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" >"$log" 2>&1; then
-		ok "chroot: apt-get install $(basename "$DEB") (DKMS build included: $((SECONDS - t0)) s)"
+	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" \
+		"/tmp/dka-debs/$(basename "$TDEB")" >"$log" 2>&1; then
+		ok "chroot: apt-get install $(basename "$DEB") $(basename "$TDEB") (DKMS build included: $((SECONDS - t0)) s)"
 	else
 		sed 's/^/# /' "$log" | tail -n 30
 		find "$MERGED/var/lib/dkms/$NAME/$VERSION" -name make.log -exec tail -n 20 {} + 2>/dev/null | sed 's/^/# make.log: /'
@@ -381,9 +457,24 @@ install_test() {
 	check "/$MODPROBE installed, registered as a conffile" "conffiles: $conffiles" \
 		test -f "$MERGED/$MODPROBE" -a -n "$(grep "^ /$MODPROBE " <<<"$conffiles")"
 
+	# The command, installed: its help, and list without a dax bus (the
+	# chroot has no /sys).
+	local out rc
+	rc=0
+	out=$(inchroot dax-kmem-atomic --help 2>&1) || rc=$?
+	check "chroot: dax-kmem-atomic --help (exit 0)" "exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')" \
+		test "$rc" = 0 -a -n "$(grep '^Exit status:' <<<"$out")"
+	rc=0
+	out=$(inchroot dax-kmem-atomic list 2>&1) || rc=$?
+	echo "# dax-kmem-atomic list: $out"
+	check "chroot: dax-kmem-atomic list without /sys says there is no dax bus (exit 2)" "exit $rc: $out" \
+		test "$rc" = 2 -a -n "$(grep 'no dax bus' <<<"$out")"
+	check "chroot: man -w dax-kmem-atomic finds its man page" "not found" \
+		test -e "$MERGED/usr/share/man/man8/dax-kmem-atomic.8.gz"
+
 	# 3. Purge: the module, dkms's tree, the sources, the conffile go.
-	if inchroot apt-get purge -y "$PKG" >"$T/purge.log" 2>&1; then
-		ok "chroot: apt-get purge $PKG"
+	if inchroot apt-get purge -y "$PKG" "$NAME" >"$T/purge.log" 2>&1; then
+		ok "chroot: apt-get purge $PKG $NAME"
 	else
 		sed 's/^/# /' "$T/purge.log" | tail -n 20
 		fail "chroot: apt-get purge $PKG" "failed"
@@ -395,6 +486,9 @@ install_test() {
 		test -z "$(find "$MERGED/lib/modules/$KVER" -name 'dax_kmem_atomic.ko*')"
 	check "after purge: no /$USRSRC" "still there" test ! -e "$MERGED/$USRSRC"
 	check "after purge: no /$MODPROBE" "still there" test ! -e "$MERGED/$MODPROBE"
+	check "after purge: no dax-kmem-atomic command, rule, unit or policy directory" "still there" \
+		test ! -e "$MERGED/usr/sbin/dax-kmem-atomic" -a ! -e "$MERGED/lib/udev/rules.d/90-dax-kmem-atomic.rules" \
+		-a ! -e "$MERGED/lib/systemd/system/dax-kmem-atomic-apply@.service" -a ! -e "$MERGED/etc/dax-kmem-atomic.d"
 	# shellcheck disable=SC2016 # a dpkg-query format
 	status=$(inchroot dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
 	check "after purge: dpkg has no trace of $PKG (not even config-files)" "status: $status" \
