@@ -269,9 +269,10 @@ check "the tool's package has the command, man page, udev rule, unit and example
 	"$(tr '\n' ' ' <"$T/tdeb.files")" test "$(sort -k2 <<<"$want")" = "$(cat "$T/tdeb.files")"
 # tfile ROOT PATH: a file's content (the .deb's /lib, compressed man pages)
 tfile() {
-	local f=$1/$2
-	[ -e "$f" ] || f=$1/${2#usr/}
-	[ -e "$f" ] || f=$f.gz
+	local f
+	for f in "$1/$2" "$1/$2.gz" "$1/${2#usr/}"; do
+		[ -e "$f" ] && break
+	done
 	zcat -f "$f"
 }
 same=1
@@ -288,7 +289,7 @@ done
 check "the man page, udev rule, unit and example are the tree's, byte for byte, in both" "some differ" test $same = 1
 check "/etc/dax-kmem-atomic.d/ in both, empty (no policy: the hook does nothing)" "missing or not empty" \
 	test -d "$T/tdeb/etc/dax-kmem-atomic.d" -a -d "$T/trpm/etc/dax-kmem-atomic.d" -a \
-	-z "$(ls -A "$T/tdeb/etc/dax-kmem-atomic.d" "$T/trpm/etc/dax-kmem-atomic.d")"
+	-z "$(find "$T/tdeb/etc/dax-kmem-atomic.d" "$T/trpm/etc/dax-kmem-atomic.d" -mindepth 1)"
 dver=$("$T/tdeb/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
 rver=$("$T/trpm/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
 check "both binaries run: --version says $VERSION" ".deb: '$dver', .rpm: '$rver'" \
