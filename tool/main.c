@@ -43,7 +43,7 @@ static void vmsg(FILE *f, int level, bool prefix, const char *fmt, va_list ap)
 	/* one write(2) is one record of the kernel log */
 	n = bprintf(line, sizeof(line), "<%d>dax-kmem-atomic: %s\n", level, buf);
 	if (n > 0 && write(fd, line, strlen(line)) < 0)
-		n = -1;
+		fprintf(stderr, "dax-kmem-atomic: write /dev/kmsg: %s\n", strerror(errno));
 	close(fd);
 }
 

@@ -89,7 +89,6 @@ struct parser {
 	FILE *err;
 	int errors;
 	struct policy_section *cur;	/* NULL before the first section */
-	int first_new;			/* index of this file's first section */
 	unsigned int seen;		/* keys seen in the current section */
 	bool skip;			/* after a bad header: until the next */
 };
@@ -140,9 +139,7 @@ static int for_each_word(struct parser *ps, char *val,
 			 int (*fn)(struct parser *, char *))
 {
 	char *save = NULL, *w;
-	int n = 0;
-
-	int rc;
+	int n = 0, rc;
 
 	for (w = strtok_r(val, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
 		rc = fn(ps, w);
@@ -419,8 +416,7 @@ static int key_value(struct parser *ps, char *line)
 int policy_parse_buf(struct policy *p, const char *name, const char *buf,
 		     FILE *err)
 {
-	struct parser ps = { .p = p, .file = name, .err = err,
-			     .first_new = p->nr };
+	struct parser ps = { .p = p, .file = name, .err = err };
 	char *copy = strdup(buf), *line, *l, *hash;
 	int rc = 0;
 	const char *c;

@@ -210,8 +210,9 @@ static void test_match(void)
 	struct dka_devinfo one = { "dax0.0", 1, 2ULL << 30, r_one, 1 };
 	struct dka_devinfo two = { "dax0.1", 1, 1536ULL << 20, r_two, 2 };
 	struct dka_devinfo far = { "dax1.0", 2, 512ULL << 20, NULL, 0 };
+	const struct policy_section *s;
 	struct policy p;
-	int more;
+	int more = -1;
 
 	expect_match("device glob matches", "[a]\ndevice = dax0.*\nstate = online\n", &one, "a");
 	expect_match("device glob does not match", "[a]\ndevice = dax1.*\nstate = online\n", &one, "(none)");
@@ -244,9 +245,11 @@ static void test_match(void)
 		     "[a]\ndevice = dax0.*\nstate = online\n[b]\ndevice = dax0.0\nstate = unplugged\n", &one, "a");
 
 	p = parsed("[a]\nnode = 1\nstate = ignore\n[b]\ndevice = *\nstate = online\n[c]\nsize = 2G\nstate = online\n");
-	check(policy_match(&p, &one, &more) == &p.sec[0] && more == 2,
+	s = policy_match(&p, &one, &more);
+	check(s == &p.sec[0] && more == 2,
 	      "policy_match counts the later matches it ignores", "more = %d", more);
-	check(policy_match(&p, &far, &more) == &p.sec[1] && more == 0,
+	s = policy_match(&p, &far, &more);
+	check(s == &p.sec[1] && more == 0,
 	      "a wildcard section catches what the first did not", "more = %d", more);
 	policy_free(&p);
 }
