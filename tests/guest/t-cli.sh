@@ -7,13 +7,20 @@
 # and read back), the refusals (the in-kernel kmem with online blocks,
 # /dev/daxX.Y in use, set on device_dax), a two-range device, apply with
 # policy files matching by name, node, range and size (and nothing),
-# idempotence, --dry-run, a broken policy file.  Sourced by /init with
-# lib.sh; dax0.0 is unbound and alone in its region at the start.
+# idempotence, --dry-run, a broken policy file.  With 7.3's in-kernel kmem,
+# set works on its state too.  Also in replace mode (--driver replace: our
+# driver is "kmem", the module loaded with modprobe.d's options).  Sourced
+# by /init with lib.sh; dax0.0 is unbound and alone in its region at the
+# start.
 
 T=dax-kmem-atomic
 POL=/tmp/cli-policy
 MOD=/sys/module/dax_kmem_atomic
 BASE_KB=$(memtotal_kb)
+# our driver's name on the dax bus, and how the tool names it
+OURS=$DRV
+LABEL=dax_kmem_atomic
+[ -n "${DKA_REPLACE:-}" ] && LABEL="kmem (dax_kmem_atomic)"
 
 # t WANT_RC ARGS...: run the tool; at_out = stdout+stderr, at_rc = status
 t() {
@@ -101,8 +108,9 @@ json_top_ok() {
 	if [ -d $MOD ]; then
 		expect_eq "module loaded" "$(jfield "$_m" loaded)" true &&
 			expect_eq "module version" "$(jfield "$_m" version)" "\"$(cat $MOD/version)\"" &&
-			expect_eq "module driver" "$(jfield "$_m" driver)" '"dax_kmem_atomic"' &&
-			expect_eq "module replace_kmem" "$(jfield "$_m" replace_kmem)" false &&
+			expect_eq "module driver" "$(jfield "$_m" driver)" "\"$OURS\"" &&
+			expect_eq "module replace_kmem" "$(jfield "$_m" replace_kmem)" \
+				"$([ "$(cat $MOD/parameters/replace_kmem)" = Y ] && echo true || echo false)" &&
 			expect_eq "module exclusive" "$(jfield "$_m" exclusive)" \
 				"$([ "$(cat $MOD/parameters/exclusive)" = Y ] && echo true || echo false)"
 	else
@@ -145,8 +153,8 @@ check "cli: list (human) and list --json of the unbound device, every field as s
 
 attach_from_device_dax() {
 	dax_bind dax0.0 device_dax || { why "cannot bind dax0.0 to device_dax"; return 1; }
-	t 0 attach dax0.0 && says "dax0.0: bound to dax_kmem_atomic (was device_dax)" || return 1
-	driver_is dax0.0 dax_kmem_atomic && json_all_ok
+	t 0 attach dax0.0 && says "dax0.0: bound to $LABEL (was device_dax)" || return 1
+	driver_is dax0.0 $OURS && json_all_ok
 }
 check "cli: attach from device_dax: bound to us, list --json agrees" attach_from_device_dax
 
@@ -180,7 +188,7 @@ set_refused() {
 check "cli: set a bad word (exit 1), offline (exit 1), a refused write (exit 4, EBUSY named), no device (exit 2): nothing changed" set_refused
 
 detach_back() {
-	t 0 detach dax0.0 && says "dax0.0: bound to device_dax (was dax_kmem_atomic)" || return 1
+	t 0 detach dax0.0 && says "dax0.0: bound to device_dax (was $OURS)" || return 1
 	driver_is dax0.0 device_dax && blocks_are dax0.0 absent &&
 		expect_eq MemTotal "$(memtotal_kb)" "$BASE_KB" || return 1
 	at_i=0
@@ -200,7 +208,7 @@ in_use_refused() {
 	exec 3<&-
 	[ "$at_rc2" = 3 ] || return 1
 	says "/dev/dax0.0 is in use by pid" && driver_is dax0.0 device_dax || return 1
-	t 0 attach --state online_movable dax0.0 && driver_is dax0.0 dax_kmem_atomic &&
+	t 0 attach --state online_movable dax0.0 && driver_is dax0.0 $OURS &&
 		state_is dax0.0 online_movable && blocks_are dax0.0 online Movable &&
 		says "dax0.0: online_movable"
 }
@@ -211,9 +219,13 @@ module_by_libkmod() {
 	dax_release dax0.0
 	rmmod dax_kmem_atomic || { why "rmmod dax_kmem_atomic failed"; return 1; }
 	t 0 list --json && json_top_ok || return 1
-	t 0 attach dax0.0 && [ -d $MOD ] && driver_is dax0.0 dax_kmem_atomic || why "attach did not load the module"
+	t 0 attach dax0.0 && [ -d $MOD ] && driver_is dax0.0 $OURS || why "attach did not load the module" || return 1
+	[ -z "${DKA_REPLACE:-}" ] && return 0
+	# modprobe.d's options line applied: replace_kmem=1 exclusive=0
+	expect_eq replace_kmem "$(cat $MOD/parameters/replace_kmem)" Y &&
+		expect_eq exclusive "$(cat $MOD/parameters/exclusive)" N && json_top_ok
 }
-check "cli: attach loads dax_kmem_atomic through libkmod when it is not loaded (list --json says not loaded before)" module_by_libkmod
+check "cli: attach loads dax_kmem_atomic through libkmod when it is not loaded (list --json says not loaded before; replace mode: with modprobe.d's options)" module_by_libkmod
 
 kmem_online_refused() {
 	local _b
@@ -231,8 +243,16 @@ kmem_online_refused() {
 		driver_is dax0.0 kmem && blocks_are dax0.0 online Movable || return 1
 	t 3 detach dax0.0 && says "not touching it" && driver_is dax0.0 kmem || return 1
 	json_dev_ok dax0.0 || return 1
-	for _b in $(blocks_of dax0.0); do echo offline >$MEMSYS/memory$_b/state; done
-	t 0 attach dax0.0 --state online_kernel && driver_is dax0.0 dax_kmem_atomic &&
+	if [ -e $DAXBUS/devices/dax0.0/state ]; then
+		# 7.3's kmem: the tool's set works on its state
+		says "unplug it (dax-kmem-atomic set DEV unplugged)" || return 1
+		t 0 set dax0.0 unplugged && says "dax0.0: unplugged (was " &&
+			driver_is dax0.0 kmem && blocks_are dax0.0 absent || return 1
+		info "cli: the in-kernel kmem has a state attribute: set unplugged through it"
+	else
+		for _b in $(blocks_of dax0.0); do echo offline >$MEMSYS/memory$_b/state; done
+	fi
+	t 0 attach dax0.0 --state online_kernel && driver_is dax0.0 $OURS &&
 		state_is dax0.0 online_kernel && says "(was kmem)"
 	at_rc2=$?
 	t 0 detach dax0.0
@@ -241,7 +261,9 @@ kmem_online_refused() {
 	modprobe -r kmem 2>/dev/null || info "cli: kmem stays loaded"
 	return $at_rc2
 }
-check "cli: attach refuses a device online under the in-kernel kmem (exit 3, blocks named, nothing changed); with its blocks offline it attaches" kmem_online_refused
+if [ -z "${DKA_REPLACE:-}" ]; then
+	check "cli: attach refuses a device online under the in-kernel kmem (exit 3, blocks named, nothing changed); with its blocks offline (7.3: set unplugged through kmem's state) it attaches" kmem_online_refused
+fi
 
 two_range_device() {
 	dax_release dax0.0
@@ -271,7 +293,7 @@ apply_name() {
 	policy 50-name.conf "[by-name]
 device = dax0.0
 state = online_movable"
-	t 0 apply --policy-dir $POL && state_is dax0.0 online_movable && driver_is dax0.0 dax_kmem_atomic &&
+	t 0 apply --policy-dir $POL && state_is dax0.0 online_movable && driver_is dax0.0 $OURS &&
 		says "dax0.0: [by-name] ($POL/50-name.conf:1): online_movable" || return 1
 	t 0 apply --policy-dir $POL && says "dax0.0: [by-name] ($POL/50-name.conf:1): already online_movable" &&
 		state_is dax0.0 online_movable
