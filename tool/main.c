@@ -250,16 +250,35 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "js:fnp:kvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': opts.json = true; break;
-		case 's': opts.state = optarg; break;
-		case 'f': opts.force = true; break;
-		case 'n': opts.dry_run = true; break;
-		case 'p': opts.policy_dir = optarg; break;
-		case 'k': opts.kmsg = true; break;
-		case 'v': opts.verbose = true; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': printf("dax-kmem-atomic %s\n", DKA_VERSION); return 0;
-		default: return usage_error("bad option");
+		case 'j':
+			opts.json = true;
+			break;
+		case 's':
+			opts.state = optarg;
+			break;
+		case 'f':
+			opts.force = true;
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'p':
+			opts.policy_dir = optarg;
+			break;
+		case 'k':
+			opts.kmsg = true;
+			break;
+		case 'v':
+			opts.verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("dax-kmem-atomic %s\n", DKA_VERSION);
+			return 0;
+		default:
+			return usage_error("bad option");
 		}
 	}
 	if (optind >= argc)

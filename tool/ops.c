@@ -31,7 +31,7 @@ bool state_writable(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(writable_states) / sizeof(writable_states[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(writable_states); i++)
 		if (!strcmp(s, writable_states[i]))
 			return true;
 	return false;

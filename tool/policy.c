@@ -35,7 +35,7 @@ bool policy_state_valid(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(policy_states) / sizeof(policy_states[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(policy_states); i++)
 		if (!strcmp(s, policy_states[i]))
 			return true;
 	return false;
@@ -58,12 +58,28 @@ int parse_size(const char *s, uint64_t *out)
 	if (end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	case 't': case 'T': shift = 40; break;
-	case 'p': case 'P': shift = 50; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	case 'p':
+	case 'P':
+		shift = 50;
+		break;
+	default:
+		break;
 	}
 	if (shift) {
 		end++;
@@ -344,7 +360,7 @@ static int key_value(struct parser *ps, char *line)
 	*eq = '\0';
 	key = trim(line);
 	val = trim(eq + 1);
-	for (i = 0; i < sizeof(policy_keys) / sizeof(policy_keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(policy_keys); i++)
 		if (!strcmp(key, policy_keys[i].name))
 			bit = policy_keys[i].bit;
 	if (!bit) {
@@ -376,19 +392,24 @@ static int key_value(struct parser *ps, char *line)
 		s->state = strdup(val);
 		return s->state ? 0 : -ENOMEM;
 	case K_DEVICE:
+
 		rc = for_each_word(ps, val, add_glob);
 		break;
 	case K_NODE:
+
 		rc = for_each_word(ps, val, add_node);
 		break;
 	case K_RANGE:
+
 		rc = for_each_word(ps, val, add_window);
 		break;
 	case K_SIZE:
+
 		dst = &s->size;
 		has = &s->has_size;
 		break;
 	case K_MIN:
+
 		dst = &s->min_size;
 		has = &s->has_min;
 		break;

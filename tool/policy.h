@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* A physical address range, both ends inclusive (as in /proc/iomem). */
 struct dka_range {
 	uint64_t start;

@@ -83,7 +83,7 @@ static void test_sizes(void)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		v = 0;
 		rc = parse_size(t[i].s, &v);
 		snprintf(name, sizeof(name), "parse_size(\"%s\")", t[i].s);

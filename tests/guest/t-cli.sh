@@ -274,6 +274,10 @@ two_range_device() {
 		blocks_are dax0.0 online Movable || return 1
 	expect_eq "blocks of the two-range dax0.0" "$(nblocks_of dax0.0)" 12 || return 1
 	json_all_ok || return 1
+	t 0 set dax0.0 unplugged && blocks_are dax0.0 absent &&
+		expect_eq "System RAM in dax0.0's ranges" "$(iomem_ram_count dax0.0)" 0 || return 1
+	t 0 set dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
+		says "12 of 12 blocks online, zone Normal" && json_dev_ok dax0.0 || return 1
 	t 0 list && at_l=$(echo "$at_out" | grep '^dax0.0 ') &&
 		expect_eq "list: ranges" "$(echo "$at_l" | awk '{print $NF}' | tr ',' '\n' | wc -l)" 2 || return 1
 	# (not MemTotal: in replace mode on 6.12+ dax0.1 binds to us by type
@@ -281,7 +285,7 @@ two_range_device() {
 	t 0 detach dax0.0 && driver_is dax0.0 device_dax && blocks_are dax0.0 absent &&
 		expect_eq "System RAM in dax0.0's ranges" "$(iomem_ram_count dax0.0)" 0
 }
-check "cli: a two-range device: attach --state online_movable (12 blocks), list --json of both devices, detach" two_range_device
+check "cli: a two-range device: attach --state online_movable (12 blocks), list --json of both devices, set unplugged and online_kernel, detach" two_range_device
 
 # ---- apply ----------------------------------------------------------------
 
