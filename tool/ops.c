@@ -12,8 +12,8 @@
  *    memory away; with 7.3's kmem (it has "state") we write unplugged first,
  *    so nothing is added when it is unbound.  After the unbind, a block still
  *    present stops the attach.
- *  - a device_dax device open or mapped by a process is not unbound unless
- *    --force: its mapping would be pulled away.
+ *  - a device whose /dev/daxR.N a process has open or mapped (device_dax,
+ *    fsdev_dax) is not unbound unless --force: its mapping would go away.
  *  - a failed bind hands the device back to the driver it came from.
  */
 #define _GNU_SOURCE
@@ -207,17 +207,17 @@ static int release(const char *who, struct dax_dev *d)
 
 	if (!d->driver[0])
 		return 0;
-	if (!strcmp(d->driver, "device_dax")) {
-		if (dax_dev_users(d, &pid, comm, sizeof(comm))) {
-			if (!opts.force) {
-				msg_err("%s: /dev/%s is in use by pid %d (%s): unbinding device_dax would pull its mapping away; stop it first, or use --force",
-					who, d->name, (int)pid, comm);
-				return EXIT_REFUSED;
-			}
-			msg_info("%s: /dev/%s is in use by pid %d (%s): unbinding anyway (--force)",
-				 who, d->name, (int)pid, comm);
+	/* device_dax (or fsdev_dax) users of the character device */
+	if (dax_dev_users(d, &pid, comm, sizeof(comm))) {
+		if (!opts.force) {
+			msg_err("%s: /dev/%s is in use by pid %d (%s): unbinding %s would pull its mapping away; stop it first, or use --force",
+				who, d->name, (int)pid, comm, d->driver);
+			return EXIT_REFUSED;
 		}
-	} else {
+		msg_info("%s: /dev/%s is in use by pid %d (%s): unbinding anyway (--force)",
+			 who, d->name, (int)pid, comm);
+	}
+	if (strcmp(d->driver, "device_dax")) {
 		if (d->blocks_online) {
 			msg_err("%s: bound to %s with %ld of %ld memory blocks online: unbinding it would leak that memory (it would stay online, unremovable, until reboot); %s first",
 				who, driver_label(d), d->blocks_online, d->blocks_total,
