@@ -259,9 +259,11 @@ static int release(const char *who, struct dax_dev *d)
 
 /*
  * attach() - D to our driver, then (STATE) to that state.  *CHANGED tells
- * whether anything was written.  Return: an exit code.
+ * whether anything was written; WAS receives the state the write(s) of
+ * STATE started from.  Return: an exit code.
  */
-static int attach(const char *who, struct dax_dev *d, const char *state, bool *changed)
+static int attach(const char *who, struct dax_dev *d, const char *state, bool *changed,
+		  char *was, size_t was_len)
 {
 	struct dka_driver drv;
 	char from[64], text[128];
@@ -296,6 +298,8 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 	}
 	if (!state)
 		return 0;
+	if (was)
+		bprintf(was, was_len, "%s", d->state);	/* after the bind */
 	return reach_state(who, d, state, changed);
 }
 
@@ -325,8 +329,8 @@ int cmd_attach(const char *name, const char *state)
 		return rc;
 	if (d.ours)
 		msg_info("%s: already bound to %s", name, driver_label(&d));
-	bprintf(was, sizeof(was), "%s", d.ours ? d.state : "");
-	rc = attach(who, &d, state, &changed);
+	was[0] = '\0';
+	rc = attach(who, &d, state, &changed, was, sizeof(was));
 	if (!rc && state)
 		report_state(&d, was[0] ? was : NULL);
 	dax_dev_free(&d);
@@ -496,7 +500,7 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	}
 	bprintf(was, sizeof(was), "%s%s%s", d.ours ? d.state : (d.driver[0] ? d.driver : "unbound"),
 		 d.ours ? "" : ", ", d.ours ? "" : "not attached");
-	rc = attach(who, &d, s->state, &changed);
+	rc = attach(who, &d, s->state, &changed, NULL, 0);
 	if (rc)
 		msg_err("%s: not applied", tag);
 	else if (changed)

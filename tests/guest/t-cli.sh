@@ -210,7 +210,7 @@ in_use_refused() {
 	says "/dev/dax0.0 is in use by pid" && driver_is dax0.0 device_dax || return 1
 	t 0 attach --state online_movable dax0.0 && driver_is dax0.0 $OURS &&
 		state_is dax0.0 online_movable && blocks_are dax0.0 online Movable &&
-		says "dax0.0: online_movable" || return 1
+		says "dax0.0: online_movable (was $(echo "$at_out" | sed -n 's/.*(was device_dax): state \([a-z_]*\),.*/\1/p'))" || return 1
 	echo "$at_out" | sed 's/^/@@DKA-INFO cli: attach: /'
 	$T list | sed 's/^/@@DKA-INFO cli: list: /'
 }
