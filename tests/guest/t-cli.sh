@@ -42,6 +42,13 @@ says() {
 
 driver_is() { expect_eq "driver of $1" "$(dax_driver "$1")" "$2"; }
 
+# policy NAME TEXT: the one policy file of $POL
+policy() {
+	rm -rf $POL
+	mkdir -p $POL
+	printf '%s\n' "$2" >"$POL/$1"
+}
+
 # ---- list --json, field by field against sysfs ----------------------------
 
 # jfield LINE KEY: the raw JSON value of KEY in the one-line object LINE
@@ -245,6 +252,12 @@ kmem_online_refused() {
 		driver_is dax0.0 kmem && blocks_are dax0.0 online Movable || return 1
 	t 3 detach dax0.0 && says "not touching it" && driver_is dax0.0 kmem || return 1
 	json_dev_ok dax0.0 || return 1
+	policy 50-kmem.conf "[take-it]
+device = dax0.0
+state = online_movable"
+	t 0 apply -n --policy-dir $POL && says "would refuse: bound to kmem (in-kernel) with 16 of 16 blocks online" || return 1
+	t 3 apply --policy-dir $POL && says "unbinding it would leak" && says "dax0.0: [take-it] ($POL/50-kmem.conf:1): not applied" &&
+		driver_is dax0.0 kmem && blocks_are dax0.0 online Movable || return 1
 	if [ -e $DAXBUS/devices/dax0.0/state ]; then
 		# 7.3's kmem: the tool's set works on its state
 		t 3 attach dax0.0 && says "unplug it (dax-kmem-atomic set DEV unplugged)" || return 1
@@ -264,7 +277,7 @@ kmem_online_refused() {
 	return $at_rc2
 }
 if [ -z "${DKA_REPLACE:-}" ]; then
-	check "cli: attach refuses a device online under the in-kernel kmem (exit 3, blocks named, nothing changed); with its blocks offline (7.3: set unplugged through kmem's state) it attaches" kmem_online_refused
+	check "cli: attach and apply refuse a device online under the in-kernel kmem (exit 3, blocks named, nothing changed); with its blocks offline (7.3: set unplugged through kmem's state) it attaches" kmem_online_refused
 fi
 
 two_range_device() {
@@ -278,6 +291,13 @@ two_range_device() {
 		expect_eq "System RAM in dax0.0's ranges" "$(iomem_ram_count dax0.0)" 0 || return 1
 	t 0 set dax0.0 online_kernel && blocks_are dax0.0 online Normal &&
 		says "12 of 12 blocks online, zone Normal" && json_dev_ok dax0.0 || return 1
+	at_s=$(dax_ranges dax0.0 | head -n 1 | cut -d' ' -f1)
+	at_e=$(dax_ranges dax0.0 | tail -n 1 | cut -d' ' -f2)
+	policy 50-two.conf "[two-ranges]
+range = $(printf '%#x-%#x' "$at_s" "$at_e")
+state = online_movable"
+	t 0 apply --policy-dir $POL dax0.0 && state_is dax0.0 online_movable &&
+		blocks_are dax0.0 online Movable && says "online_movable (was online_kernel)" || return 1
 	t 0 list && at_l=$(echo "$at_out" | grep '^dax0.0 ') &&
 		expect_eq "list: ranges" "$(echo "$at_l" | awk '{print $NF}' | tr ',' '\n' | wc -l)" 2 || return 1
 	# (not MemTotal: in replace mode on 6.12+ dax0.1 binds to us by type
@@ -285,16 +305,10 @@ two_range_device() {
 	t 0 detach dax0.0 && driver_is dax0.0 device_dax && blocks_are dax0.0 absent &&
 		expect_eq "System RAM in dax0.0's ranges" "$(iomem_ram_count dax0.0)" 0
 }
-check "cli: a two-range device: attach --state online_movable (12 blocks), list --json of both devices, set unplugged and online_kernel, detach" two_range_device
+check "cli: a two-range device: attach --state online_movable (12 blocks), list --json of both devices, set unplugged and online_kernel, apply by a range window around both, detach" two_range_device
 
 # ---- apply ----------------------------------------------------------------
 
-# policy NAME TEXT: the one policy file of $POL
-policy() {
-	rm -rf $POL
-	mkdir -p $POL
-	printf '%s\n' "$2" >"$POL/$1"
-}
 
 apply_name() {
 	dax_single dax0.0
