@@ -307,6 +307,20 @@ state = online_movable"
 }
 check "cli: a two-range device: attach --state online_movable (12 blocks), list --json of both devices, set unplugged and online_kernel, apply by a range window around both, detach" two_range_device
 
+bind_fails_handback() {
+	local _n
+	dax_single dax0.0
+	dax_resize dax0.0 $((1024 << 20))
+	_n=$(region_create dax0.0) || return 1
+	dax_resize "$_n" $((64 << 20)) || return 1
+	dax_bind "$_n" device_dax || { why "$_n (64 MiB) not bound to device_dax"; return 1; }
+	t 4 attach "$_n" && says "$_n: attach: bind to $OURS: new_id:" &&
+		says "$_n: attach: $_n handed back to device_dax" && driver_is "$_n" device_dax || return 1
+	dmesg | grep -q "$_n: rejecting DAX region without any memory after alignment" ||
+		why "no log line of our probe's refusal"
+}
+check "cli: attach of a device our probe refuses (64 MiB, less than a block): exit 4, the bind error named, handed back to device_dax" bind_fails_handback
+
 # ---- apply ----------------------------------------------------------------
 
 
