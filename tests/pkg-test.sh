@@ -20,6 +20,10 @@
 #     version, that kernel's vermagic); dax-kmem-atomic --help and list run
 #     there (no /sys: list says there is no dax bus, exit 2); purging must
 #     remove it all
+#   - installs the .rpms with Debian's rpm (--root, --nodeps) into a fresh
+#     copy of that root: %post adds the module to dkms; an upgrade to a
+#     9.9.9 build leaves dkms with 9.9.9 alone; rpm -e removes it all and
+#     keeps an edited modprobe.d file as .rpmsave
 #
 # One line per check, "ok - NAME" or "FAIL - NAME: why", then "N passed,
 # N failed"; exits 1 when a check failed. Needs root for the chroot (the
@@ -494,6 +498,87 @@ install_test() {
 	status=$(inchroot dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
 	check "after purge: dpkg has no trace of $PKG (not even config-files)" "status: $status" \
 		test -z "$status" -o "$status" = not-installed
+
+	rpm_install_test "$layer/upper:$chroot"
+}
+
+# rpm_install_test LOWERDIRS: the .rpm packages installed for real, with
+# Debian's rpm into a fresh root over the same layers (rpm --root runs the
+# scriptlets chrooted there, with that root's dkms): --nodeps, since the
+# root's rpm database knows none of its Debian packages. The running kernel
+# (uname -r, the host's) has no headers in the root, so %post adds the
+# module to dkms and builds nothing, as on a machine without kernel-devel
+# for the running kernel; the DKMS build itself is the .deb's above (same
+# payload). Then an upgrade to 9.9.9 (%pre removes the old version from
+# dkms; the old %preun, $1 = 1, must not remove the new one), an edited
+# modprobe.d file, and the erase.
+rpm_install_test() {
+	local R status out v9rpm log=$T/rpm-install.log
+	umount_root
+	mount_root "$1" "$T/upper-rpm" ||
+		{ fail "rpm: a fresh root" "cannot mount an overlay on $1"; return; }
+	R=$MERGED
+	rpmr() { rpm --root "$R" "$@"; }
+	if rpmr --initdb && rpmr -i --nodeps "$RPM" "$TRPM" >"$log" 2>&1; then
+		ok "rpm -i --nodeps $(basename "$RPM") $(basename "$TRPM") (scriptlets run in the root)"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -i $(basename "$RPM") $(basename "$TRPM")" "failed (output above)"
+		return
+	fi
+	out=$(rpmr -q "$PKG" "$NAME" 2>&1)
+	check "rpm -q: $PKG and $NAME $VERSION installed" "$(tr '\n' ' ' <<<"$out")" \
+		test "$(grep -c -- "-$VERSION-" <<<"$out")" = 2
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "rpm %post: dkms add ran ($NAME/$VERSION added; no headers for the running kernel, nothing built)" \
+		"dkms status: $status" test "$(grep -c . <<<"$status")" = 1 -a -n "$(grep "$VERSION.*added" <<<"$status")"
+	check "rpm: /$USRSRC and /$MODPROBE in place" "missing" test -d "$R/$USRSRC" -a -f "$R/$MODPROBE"
+	out=$(inchroot dax-kmem-atomic --version 2>&1) || true
+	check "rpm: the installed command runs (--version)" "'$out'" test "$out" = "$NAME $VERSION"
+
+	# An upgrade: the same tree as version 9.9.9, built as make pkg does.
+	mkdir -p "$T/rpmup/SOURCES"
+	tar -C "$T/rpmup" -xzf "$DIST/$NAME-$VERSION.tar.gz"
+	mv "$T/rpmup/$NAME-$VERSION" "$T/rpmup/$NAME-9.9.9"
+	sed -i 's/^PACKAGE_VERSION=".*"$/PACKAGE_VERSION="9.9.9"/' "$T/rpmup/$NAME-9.9.9/dkms.conf"
+	tar -C "$T/rpmup" -czf "$T/rpmup/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
+	if rpmbuild -bb --nodeps --define "_topdir $T/rpmup" --define "dka_version 9.9.9" \
+		"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmup.log" 2>&1; then
+		v9rpm=$(ls "$T/rpmup/RPMS/noarch/$PKG-9.9.9-"*.noarch.rpm)
+	else
+		sed 's/^/# /' "$T/rpmup.log" | tail -n 20
+		fail "rpm: build $PKG 9.9.9 for the upgrade" "rpmbuild failed"
+		return
+	fi
+	if rpmr -U --nodeps "$v9rpm" >>"$log" 2>&1; then
+		ok "rpm -U $(basename "$v9rpm")"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -U $(basename "$v9rpm")" "failed (output above)"
+		return
+	fi
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "after the upgrade: dkms has $NAME/9.9.9 alone (%pre removed $VERSION, the old %preun left 9.9.9)" \
+		"dkms status: $status" test "$(grep -c . <<<"$status")" = 1 -a -n "$(grep '9\.9\.9.*added' <<<"$status")"
+	check "after the upgrade: /$USRSRC gone, /usr/src/$NAME-9.9.9 there" "$(ls "$R/usr/src")" \
+		test ! -e "$R/$USRSRC" -a -d "$R/usr/src/$NAME-9.9.9"
+
+	# Erase, with the modprobe.d file edited (a user enabling replace
+	# mode): rpm keeps the edit as .rpmsave.
+	sed -i 's/^#blacklist kmem/blacklist kmem/' "$R/$MODPROBE"
+	if rpmr -e "$PKG" "$NAME" >>"$log" 2>&1; then
+		ok "rpm -e $PKG $NAME"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -e $PKG $NAME" "failed (output above)"
+	fi
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "after rpm -e: dkms knows no $NAME, no /var/lib/dkms/$NAME" "dkms status: $status" \
+		test -z "$status" -a ! -e "$R/var/lib/dkms/$NAME"
+	check "after rpm -e: no /usr/src/$NAME-*, no command" "$(ls -d "$R/usr/src/$NAME"-* "$R/usr/sbin/$NAME" 2>&1)" \
+		test -z "$(find "$R/usr/src" -maxdepth 1 -name "$NAME-*")" -a ! -e "$R/usr/sbin/$NAME"
+	check "after rpm -e: the edited /$MODPROBE kept as .rpmsave" "$(ls "$R/etc/modprobe.d")" \
+		test ! -e "$R/$MODPROBE" -a -n "$(grep -x 'blacklist kmem' "$R/$MODPROBE.rpmsave" 2>/dev/null)"
 }
 install_test
 
