@@ -14,6 +14,14 @@
 #                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
 #   make bench                timings in QEMU: ours vs 7.3's kmem vs per-block (tests/bench.sh;
 #                             BENCH_ARGS="--kernel 7.3 --sizes 2,8 --reps 3" to choose)
+#   make tool                 the dax-kmem-atomic command (tool/; needs libkmod-dev, pkg-config)
+#   make tool-test            its unit tests (the policy parser and matching)
+#   make install-tool DESTDIR=... [SBINDIR= MANDIR= UDEVRULESDIR= UNITDIR= DOCDIR=]
+#                             install the command, its man page, udev rule, systemd unit
+#                             and example policy (what the packages ship)
+#
+# The default target builds the module only (DKMS runs it with nothing but
+# the kernel's headers around): the tool is never part of "all".
 #
 #   DKA_LAYOUT=<family>       use src/compat/layout-<family>.h (experts)
 #   DKA_BTF=<file>            check the layout against this BTF/vmlinux/vmlinuz
@@ -52,7 +60,8 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null
 	rm -rf generated .tmp_probes .tmp_layout
 	rm -f *.o *.ko *.mod *.mod.c modules.order Module.symvers .*.cmd \
-	      src/*.o src/.*.cmd src/compat/*.o src/compat/.*.cmd
+	      src/*.o src/.*.cmd src/compat/*.o src/compat/.*.cmd \
+	      tool/*.o tool/dax-kmem-atomic tool/test-policy
 
 check:
 	tests/check.sh
@@ -83,4 +92,49 @@ stress:
 bench:
 	tests/bench.sh $(BENCH_ARGS)
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench FORCE
+# ---- the dax-kmem-atomic command (tool/) ---------------------------------
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment (dpkg-buildflags,
+# %optflags) come after ours.
+TOOL_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(PWD)/dkms.conf)
+TOOL_CC ?= $(if $(filter default,$(origin CC)),cc,$(CC))
+TOOL_CFLAGS = -std=c11 -Wall -Wextra -Werror -O2 $(CFLAGS) \
+	$(shell pkg-config --cflags libkmod) -DDKA_VERSION='"$(TOOL_VERSION)"'
+TOOL_LIBS = $(shell pkg-config --libs libkmod)
+TOOL_OBJS := tool/main.o tool/sysfs.o tool/policy.o tool/json.o tool/kmod.o tool/ops.o
+TOOL_HDRS := tool/dka.h tool/policy.h
+
+tool: tool/dax-kmem-atomic
+
+tool/dax-kmem-atomic: $(TOOL_OBJS)
+	$(TOOL_CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(TOOL_LIBS)
+
+tool/%.o: tool/%.c $(TOOL_HDRS)
+	@pkg-config --exists libkmod || { echo "make tool: libkmod not found by pkg-config (apt-get install libkmod-dev pkg-config)" >&2; exit 1; }
+	$(TOOL_CC) $(CPPFLAGS) $(TOOL_CFLAGS) -c -o $@ $<
+
+tool/test-policy: tool/test-policy.o tool/policy.o
+	$(TOOL_CC) $(LDFLAGS) -o $@ $^
+
+tool-test: tool/test-policy
+	tool/test-policy
+
+SBINDIR ?= /usr/sbin
+MANDIR ?= /usr/share/man
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+UNITDIR ?= /usr/lib/systemd/system
+DOCDIR ?= /usr/share/doc/dax-kmem-atomic
+POLICYDIR ?= /etc/dax-kmem-atomic.d
+
+install-tool: tool/dax-kmem-atomic
+	install -D -m 0755 tool/dax-kmem-atomic $(DESTDIR)$(SBINDIR)/dax-kmem-atomic
+	install -D -m 0644 tool/dax-kmem-atomic.8 $(DESTDIR)$(MANDIR)/man8/dax-kmem-atomic.8
+	install -D -m 0644 tool/90-dax-kmem-atomic.rules $(DESTDIR)$(UDEVRULESDIR)/90-dax-kmem-atomic.rules
+	install -D -m 0644 tool/dax-kmem-atomic-apply@.service $(DESTDIR)$(UNITDIR)/dax-kmem-atomic-apply@.service
+	install -D -m 0644 tool/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
+	install -d -m 0755 $(DESTDIR)$(POLICYDIR)
+
+tool-clean:
+	rm -f tool/*.o tool/dax-kmem-atomic tool/test-policy
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench FORCE \
+	tool tool-test install-tool tool-clean

@@ -1,6 +1,8 @@
 #!/bin/bash
 # make check: the lint gates (tests/lint.sh: checkpatch, W=1 + sparse builds
-# for every kernel), the build-time layout check's own test
+# for every kernel), the dax-kmem-atomic command (make tool tool-test: built
+# with -Wall -Wextra -Werror, the policy parser's unit tests), the
+# build-time layout check's own test
 # (tests/layout-test.sh: a wrong BTF must stop the build), the packages
 # (tests/pkg-test.sh: .deb and .rpm, lintian, a DKMS install from the .deb),
 # DKMS 2.8.4, 3.0.10 and 3.2.2 (tests/dkms-test.sh: install, boot the module
@@ -23,9 +25,11 @@ pass=0 fail=0 t0=$(date +%s)
 times=()
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-for r in lint layout pkg dkms "${RUNS[@]}"; do
+for r in lint tool layout pkg dkms "${RUNS[@]}"; do
 	if [ "$r" = lint ]; then
 		cmd=(tests/lint.sh)
+	elif [ "$r" = tool ]; then
+		cmd=(make -s tool tool-test)
 	elif [ "$r" = layout ]; then
 		cmd=(tests/layout-test.sh)
 	elif [ "$r" = pkg ]; then

@@ -1,5 +1,6 @@
 #!/bin/bash
-# pkg-test.sh: test the dax-kmem-atomic-dkms packages from this tree.
+# pkg-test.sh: test the packages from this tree: dax-kmem-atomic-dkms (the
+# module's source) and dax-kmem-atomic (the command).
 #
 #   - builds the .deb and the .rpm (tests/pkg-build.sh, in a copy of the tree)
 #   - lintian on the .deb, the .changes and a source package: no error, no
@@ -9,10 +10,20 @@
 #   - both payloads are the same: the same files under /usr/src/NAME-VERSION
 #     (exactly what dkms needs from the tree), the same modprobe.d conffile
 #     (inactive), the same README, byte for byte
-#   - installs the .deb into a copy (an overlay) of the harness's cached
+#   - the tool's packages ship the same files (Debian 12's /lib for the udev
+#     rule and the unit is the .rpm's /usr/lib), with the same modes; the
+#     same bytes but for the binary (built twice) and the compressed man page;
+#     both binaries run (--version, the same --help)
+#   - installs the .debs into a copy (an overlay) of the harness's cached
 #     bookworm chroot with Debian's 6.1 headers installed as packages:
 #     DKMS must build and install the module for that kernel (modinfo: our
-#     version, that kernel's vermagic); purging must remove it all
+#     version, that kernel's vermagic); dax-kmem-atomic --help and list run
+#     there (no /sys: list says there is no dax bus, exit 2); purging must
+#     remove it all
+#   - installs the .rpms with Debian's rpm (--root, --nodeps) into a fresh
+#     copy of that root: %post adds the module to dkms; an upgrade to a
+#     9.9.9 build leaves dkms with 9.9.9 alone; rpm -e removes it all and
+#     keeps an edited modprobe.d file as .rpmsave
 #
 # One line per check, "ok - NAME" or "FAIL - NAME: why", then "N passed,
 # N failed"; exits 1 when a check failed. Needs root for the chroot (the
@@ -81,6 +92,8 @@ else
 fi
 DEB=$(ls "$DIST"/"${PKG}"_*_all.deb)
 RPM=$(ls "$DIST"/"${PKG}"-*.noarch.rpm)
+TDEB=$(ls "$DIST"/"${NAME}"_*_"$(dpkg --print-architecture)".deb)
+TRPM=$(ls "$DIST"/"${NAME}-$VERSION"-*."$(uname -m)".rpm)
 CHANGES=$(ls "$DIST"/"${NAME}"_*.changes)
 
 # ---------------------------------------------------------------- lintian
@@ -137,7 +150,7 @@ mkdir -p "$T/rpmskew/SOURCES"
 tar -C "$T/rpmskew" -xzf "$DIST/$NAME-$VERSION.tar.gz"
 mv "$T/rpmskew/$NAME-$VERSION" "$T/rpmskew/$NAME-9.9.9"
 tar -C "$T/rpmskew" -czf "$T/rpmskew/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
-if rpmbuild -bb --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
+if rpmbuild -bb --nodeps --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
 	"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmskew.log" 2>&1; then
 	fail "the .rpm does not build when dka_version and dkms.conf differ" "it built"
 elif grep -q "dka_version 9.9.9 differs from PACKAGE_VERSION=\"$VERSION\"" "$T/rpmskew.log"; then
@@ -228,6 +241,73 @@ check "the .rpm's %post runs dkms add and dkms install with --rpm_safe_upgrade" 
 preun=$(scriptlet preuninstall)
 check "the .rpm's %preun runs dkms remove --all --rpm_safe_upgrade only when \$1 = 0" "%preun: $preun" \
 	grep -q "if \\[ \"\$1\" -eq 0 \\]; then *dkms remove -m $NAME -v $VERSION --all --rpm_safe_upgrade[^;]*fi *\$" <<<"$preun"
+
+
+# ---------------------------------------------------------------- the tool
+mkdir -p "$T/tdeb" "$T/trpm"
+dpkg-deb -x "$TDEB" "$T/tdeb"
+(cd "$T/trpm" && rpm2cpio "$TRPM" | cpio -idm --quiet)
+# "MODE PATH" of the regular files, the .deb's /lib as /usr/lib, the man
+# page without .gz; Debian's own (changelog, copyright, lintian overrides)
+# and rpm's build-id links apart
+tfiles() {
+	(cd "$1" && find . \( -type f -o -type l \) -printf '%m %P\n') |
+		sed -E 's# lib/# usr/lib/#; s#\.gz$##' |
+		grep -vE ' usr/share/doc/[^/]+/(changelog\.gz|changelog|copyright)$| usr/share/lintian/| usr/lib/\.build-id/' |
+		sort -k2
+}
+tfiles "$T/tdeb" >"$T/tdeb.files"
+tfiles "$T/trpm" >"$T/trpm.files"
+if diff -u "$T/tdeb.files" "$T/trpm.files" >"$T/tfiles.diff"; then
+	ok "the tool's .deb and .rpm ship the same $(wc -l <"$T/tdeb.files") files with the same modes"
+else
+	sed 's/^/# /' "$T/tfiles.diff"
+	fail "the tool's .deb and .rpm ship the same files" "they differ (- .deb, + .rpm)"
+fi
+want="755 usr/sbin/dax-kmem-atomic
+644 usr/share/man/man8/dax-kmem-atomic.8
+644 usr/lib/udev/rules.d/90-dax-kmem-atomic.rules
+644 usr/lib/systemd/system/dax-kmem-atomic-apply@.service
+644 usr/share/doc/dax-kmem-atomic/examples/example.conf"
+check "the tool's package has the command, man page, udev rule, unit and example" \
+	"$(tr '\n' ' ' <"$T/tdeb.files")" test "$(sort -k2 <<<"$want")" = "$(cat "$T/tdeb.files")"
+# tfile ROOT PATH: a file's content (the .deb's /lib, compressed man pages)
+tfile() {
+	local f
+	for f in "$1/$2" "$1/$2.gz" "$1/${2#usr/}"; do
+		[ -e "$f" ] && break
+	done
+	zcat -f "$f"
+}
+same=1
+for pair in "usr/share/man/man8/dax-kmem-atomic.8 tool/dax-kmem-atomic.8" \
+	"usr/lib/udev/rules.d/90-dax-kmem-atomic.rules tool/90-dax-kmem-atomic.rules" \
+	"usr/lib/systemd/system/dax-kmem-atomic-apply@.service tool/dax-kmem-atomic-apply@.service" \
+	"usr/share/doc/dax-kmem-atomic/examples/example.conf tool/example.conf"; do
+	read -r f src <<<"$pair"
+	if ! cmp -s <(tfile "$T/tdeb" "$f") "$REPO_DIR/$src" || ! cmp -s <(tfile "$T/trpm" "$f") "$REPO_DIR/$src"; then
+		echo "# differs: /$f (tree: $src)"
+		same=0
+	fi
+done
+check "the man page, udev rule, unit and example are the tree's, byte for byte, in both" "some differ" test $same = 1
+check "/etc/dax-kmem-atomic.d/ in both, empty (no policy: the hook does nothing)" "missing or not empty" \
+	test -d "$T/tdeb/etc/dax-kmem-atomic.d" -a -d "$T/trpm/etc/dax-kmem-atomic.d" -a \
+	-z "$(find "$T/tdeb/etc/dax-kmem-atomic.d" "$T/trpm/etc/dax-kmem-atomic.d" -mindepth 1)"
+dver=$("$T/tdeb/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
+rver=$("$T/trpm/usr/sbin/dax-kmem-atomic" --version 2>&1) || true
+check "both binaries run: --version says $VERSION" ".deb: '$dver', .rpm: '$rver'" \
+	test "$dver" = "dax-kmem-atomic $VERSION" -a "$rver" = "dax-kmem-atomic $VERSION"
+check "both binaries print the same --help" "they differ" \
+	cmp -s <("$T/tdeb/usr/sbin/dax-kmem-atomic" --help) <("$T/trpm/usr/sbin/dax-kmem-atomic" --help)
+check "the tool's .deb depends on libkmod2 and recommends $PKG (= $VERSION)" \
+	"Depends: $(dpkg-deb -f "$TDEB" Depends); Recommends: $(dpkg-deb -f "$TDEB" Recommends)" \
+	test -n "$(dpkg-deb -f "$TDEB" Depends | grep -E '(^|, )libkmod2( |,|$)')" -a \
+	"$(dpkg-deb -f "$TDEB" Recommends)" = "$PKG (= $VERSION)"
+check "the tool's .rpm requires libkmod.so.2 and recommends $PKG" \
+	"$(rpm -qp --requires --recommends "$TRPM" 2>/dev/null | tr '\n' ' ')" \
+	test -n "$(rpm -qp --requires "$TRPM" 2>/dev/null | grep '^libkmod.so.2')" -a \
+	-n "$(rpm -qp --recommends "$TRPM" 2>/dev/null | grep "^$PKG = $VERSION")"
 
 # ---------------------------------------------------------------- install
 if ! is_root; then
@@ -339,13 +419,14 @@ install_test() {
 	cp "$VMLINUZ" "$MERGED/boot/vmlinuz-$KVER"
 	cp "$CONFIG" "$MERGED/boot/config-$KVER"
 	cp "$SYSMAP" "$MERGED/boot/System.map-$KVER"
-	cp "$DEB" "$MERGED/tmp/dka-debs/"
+	cp "$DEB" "$TDEB" "$MERGED/tmp/dka-debs/"
 
 	# 2. The package; its postinst has dkms build and install the module.
 	log=$T/install.log
 	t0=$SECONDS
-	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" >"$log" 2>&1; then
-		ok "chroot: apt-get install $(basename "$DEB") (DKMS build included: $((SECONDS - t0)) s)"
+	if inchroot apt-get install -y --no-install-recommends "/tmp/dka-debs/$(basename "$DEB")" \
+		"/tmp/dka-debs/$(basename "$TDEB")" >"$log" 2>&1; then
+		ok "chroot: apt-get install $(basename "$DEB") $(basename "$TDEB") (DKMS build included: $((SECONDS - t0)) s)"
 	else
 		sed 's/^/# /' "$log" | tail -n 30
 		find "$MERGED/var/lib/dkms/$NAME/$VERSION" -name make.log -exec tail -n 20 {} + 2>/dev/null | sed 's/^/# make.log: /'
@@ -381,9 +462,24 @@ install_test() {
 	check "/$MODPROBE installed, registered as a conffile" "conffiles: $conffiles" \
 		test -f "$MERGED/$MODPROBE" -a -n "$(grep "^ /$MODPROBE " <<<"$conffiles")"
 
+	# The command, installed: its help, and list without a dax bus (the
+	# chroot has no /sys).
+	local out rc
+	rc=0
+	out=$(inchroot dax-kmem-atomic --help 2>&1) || rc=$?
+	check "chroot: dax-kmem-atomic --help (exit 0)" "exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')" \
+		test "$rc" = 0 -a -n "$(grep '^Exit status:' <<<"$out")"
+	rc=0
+	out=$(inchroot dax-kmem-atomic list 2>&1) || rc=$?
+	echo "# dax-kmem-atomic list: $out"
+	check "chroot: dax-kmem-atomic list without /sys says there is no dax bus (exit 2)" "exit $rc: $out" \
+		test "$rc" = 2 -a -n "$(grep 'no dax bus' <<<"$out")"
+	check "chroot: man -w dax-kmem-atomic finds its man page" "not found" \
+		test -e "$MERGED/usr/share/man/man8/dax-kmem-atomic.8.gz"
+
 	# 3. Purge: the module, dkms's tree, the sources, the conffile go.
-	if inchroot apt-get purge -y "$PKG" >"$T/purge.log" 2>&1; then
-		ok "chroot: apt-get purge $PKG"
+	if inchroot apt-get purge -y "$PKG" "$NAME" >"$T/purge.log" 2>&1; then
+		ok "chroot: apt-get purge $PKG $NAME"
 	else
 		sed 's/^/# /' "$T/purge.log" | tail -n 20
 		fail "chroot: apt-get purge $PKG" "failed"
@@ -395,10 +491,94 @@ install_test() {
 		test -z "$(find "$MERGED/lib/modules/$KVER" -name 'dax_kmem_atomic.ko*')"
 	check "after purge: no /$USRSRC" "still there" test ! -e "$MERGED/$USRSRC"
 	check "after purge: no /$MODPROBE" "still there" test ! -e "$MERGED/$MODPROBE"
+	check "after purge: no dax-kmem-atomic command, rule, unit or policy directory" "still there" \
+		test ! -e "$MERGED/usr/sbin/dax-kmem-atomic" -a ! -e "$MERGED/lib/udev/rules.d/90-dax-kmem-atomic.rules" \
+		-a ! -e "$MERGED/lib/systemd/system/dax-kmem-atomic-apply@.service" -a ! -e "$MERGED/etc/dax-kmem-atomic.d"
 	# shellcheck disable=SC2016 # a dpkg-query format
 	status=$(inchroot dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
 	check "after purge: dpkg has no trace of $PKG (not even config-files)" "status: $status" \
 		test -z "$status" -o "$status" = not-installed
+
+	rpm_install_test "$layer/upper:$chroot"
+}
+
+# rpm_install_test LOWERDIRS: the .rpm packages installed for real, with
+# Debian's rpm into a fresh root over the same layers (rpm --root runs the
+# scriptlets chrooted there, with that root's dkms): --nodeps, since the
+# root's rpm database knows none of its Debian packages. The running kernel
+# (uname -r, the host's) has no headers in the root, so %post adds the
+# module to dkms and builds nothing, as on a machine without kernel-devel
+# for the running kernel; the DKMS build itself is the .deb's above (same
+# payload). Then an upgrade to 9.9.9 (%pre removes the old version from
+# dkms; the old %preun, $1 = 1, must not remove the new one), an edited
+# modprobe.d file, and the erase.
+rpm_install_test() {
+	local R status out v9rpm log=$T/rpm-install.log
+	umount_root
+	mount_root "$1" "$T/upper-rpm" ||
+		{ fail "rpm: a fresh root" "cannot mount an overlay on $1"; return; }
+	R=$MERGED
+	rpmr() { rpm --root "$R" "$@"; }
+	if rpmr --initdb && rpmr -i --nodeps "$RPM" "$TRPM" >"$log" 2>&1; then
+		ok "rpm -i --nodeps $(basename "$RPM") $(basename "$TRPM") (scriptlets run in the root)"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -i $(basename "$RPM") $(basename "$TRPM")" "failed (output above)"
+		return
+	fi
+	out=$(rpmr -q "$PKG" "$NAME" 2>&1)
+	check "rpm -q: $PKG and $NAME $VERSION installed" "$(tr '\n' ' ' <<<"$out")" \
+		test "$(grep -c -- "-$VERSION-" <<<"$out")" = 2
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "rpm %post: dkms add ran ($NAME/$VERSION added; no headers for the running kernel, nothing built)" \
+		"dkms status: $status" test "$(grep -c . <<<"$status")" = 1 -a -n "$(grep "$VERSION.*added" <<<"$status")"
+	check "rpm: /$USRSRC and /$MODPROBE in place" "missing" test -d "$R/$USRSRC" -a -f "$R/$MODPROBE"
+	out=$(inchroot dax-kmem-atomic --version 2>&1) || true
+	check "rpm: the installed command runs (--version)" "'$out'" test "$out" = "$NAME $VERSION"
+
+	# An upgrade: the same tree as version 9.9.9, built as make pkg does.
+	mkdir -p "$T/rpmup/SOURCES"
+	tar -C "$T/rpmup" -xzf "$DIST/$NAME-$VERSION.tar.gz"
+	mv "$T/rpmup/$NAME-$VERSION" "$T/rpmup/$NAME-9.9.9"
+	sed -i 's/^PACKAGE_VERSION=".*"$/PACKAGE_VERSION="9.9.9"/' "$T/rpmup/$NAME-9.9.9/dkms.conf"
+	tar -C "$T/rpmup" -czf "$T/rpmup/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
+	if rpmbuild -bb --nodeps --define "_topdir $T/rpmup" --define "dka_version 9.9.9" \
+		"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmup.log" 2>&1; then
+		v9rpm=$(ls "$T/rpmup/RPMS/noarch/$PKG-9.9.9-"*.noarch.rpm)
+	else
+		sed 's/^/# /' "$T/rpmup.log" | tail -n 20
+		fail "rpm: build $PKG 9.9.9 for the upgrade" "rpmbuild failed"
+		return
+	fi
+	if rpmr -U --nodeps "$v9rpm" >>"$log" 2>&1; then
+		ok "rpm -U $(basename "$v9rpm")"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -U $(basename "$v9rpm")" "failed (output above)"
+		return
+	fi
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "after the upgrade: dkms has $NAME/9.9.9 alone (%pre removed $VERSION, the old %preun left 9.9.9)" \
+		"dkms status: $status" test "$(grep -c . <<<"$status")" = 1 -a -n "$(grep '9\.9\.9.*added' <<<"$status")"
+	check "after the upgrade: /$USRSRC gone, /usr/src/$NAME-9.9.9 there" "$(ls "$R/usr/src")" \
+		test ! -e "$R/$USRSRC" -a -d "$R/usr/src/$NAME-9.9.9"
+
+	# Erase, with the modprobe.d file edited (a user enabling replace
+	# mode): rpm keeps the edit as .rpmsave.
+	sed -i 's/^#blacklist kmem/blacklist kmem/' "$R/$MODPROBE"
+	if rpmr -e "$PKG" "$NAME" >>"$log" 2>&1; then
+		ok "rpm -e $PKG $NAME"
+	else
+		sed 's/^/# /' "$log" | tail -n 20
+		fail "rpm -e $PKG $NAME" "failed (output above)"
+	fi
+	status=$(inchroot dkms status -m "$NAME" 2>&1)
+	check "after rpm -e: dkms knows no $NAME, no /var/lib/dkms/$NAME" "dkms status: $status" \
+		test -z "$status" -a ! -e "$R/var/lib/dkms/$NAME"
+	check "after rpm -e: no /usr/src/$NAME-*, no command" "$(ls -d "$R/usr/src/$NAME"-* "$R/usr/sbin/$NAME" 2>&1)" \
+		test -z "$(find "$R/usr/src" -maxdepth 1 -name "$NAME-*")" -a ! -e "$R/usr/sbin/$NAME"
+	check "after rpm -e: the edited /$MODPROBE kept as .rpmsave" "$(ls "$R/etc/modprobe.d")" \
+		test ! -e "$R/$MODPROBE" -a -n "$(grep -x 'blacklist kmem' "$R/$MODPROBE.rpmsave" 2>/dev/null)"
 }
 install_test
 

@@ -76,6 +76,7 @@ declare -A COMPANIONS=(
 	[abi]="abi-bootpolicy abi-leak nonode"
 	[atomic]="match"
 	[faults]="stress"
+	[cli]="cli-boot"
 )
 
 # suite_append LIST: the command-line arguments the suites of LIST need.

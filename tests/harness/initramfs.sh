@@ -86,6 +86,18 @@ copy_bin() {
 }
 copy_bin "$(command -v daxctl)"
 
+# the dax-kmem-atomic command (make tool, on the host: one build at a time
+# in the tree), its udev rule, and udev itself to run the rule (t-cli-boot)
+need_pkg libkmod-dev
+need_pkg pkg-config
+need_cmd udevadm udev
+(flock 9 && make -s -C "$REPO_DIR" tool >&2) 9>"$DKA_CACHE/tool-build.lock" || die "make tool failed"
+copy_bin "$REPO_DIR/tool/dax-kmem-atomic"
+copy_bin "$(command -v udevadm)"
+copy_bin /lib/systemd/systemd-udevd
+mkdir -p "$WORK/lib/udev/rules.d" "$WORK/etc/udev"
+cp "$REPO_DIR/tool/90-dax-kmem-atomic.rules" "$WORK/lib/udev/rules.d/"
+
 # the kernel's own modules and their dependencies, decompressed
 MODS="dax_hmem device_dax kmem"
 for m in $MODS; do
