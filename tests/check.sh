@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check: the lint gates (tests/lint.sh: checkpatch, W=1 + sparse builds
-# for every kernel), the dax-kmem-atomic command (make tool tool-test: built
+# for every kernel), the dax-kmem-atomic command (tests/tool-test.sh: built
 # with -Wall -Wextra -Werror, the policy parser's unit tests), the
 # build-time layout check's own test
 # (tests/layout-test.sh: a wrong BTF must stop the build), the packages
@@ -29,7 +29,7 @@ for r in lint tool layout pkg dkms "${RUNS[@]}"; do
 	if [ "$r" = lint ]; then
 		cmd=(tests/lint.sh)
 	elif [ "$r" = tool ]; then
-		cmd=(make -s tool tool-test)
+		cmd=(tests/tool-test.sh)
 	elif [ "$r" = layout ]; then
 		cmd=(tests/layout-test.sh)
 	elif [ "$r" = pkg ]; then
