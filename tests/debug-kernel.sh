@@ -67,14 +67,16 @@ TREE="$DIR/src"
 ROOT="$DIR/root"
 ENV_FILE="$DIR/kernel.env"
 
-if [ -e "$DIR/.done" ] && [ -s "$ENV_FILE" ]; then
+cached() {
+	[ -e "$DIR/.done" ] && [ -s "$ENV_FILE" ] || return 1
 	log "debug kernel $SRCVER-$HASH (cached; built in $(cat "$DIR/build-seconds") s)"
 	echo "$ENV_FILE"
-	exit 0
-fi
-
+}
+cached && exit 0
+# One build at a time; a run that waited for another finds it built.
 exec 8>"$DKA_CACHE/debug-kernel.lock"
 flock 8
+cached && exit 0
 
 T0=$(date +%s)
 if [ ! -e "$DIR/.unpacked" ]; then
