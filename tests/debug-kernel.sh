@@ -18,10 +18,22 @@
 # (K_LAYOUT local in tests/harness/kernels.sh), not part of run.sh --all:
 #   DKA_FLAVOR=debug tests/run.sh --kernel 6.1-debug --tests all
 #
+#   tests/debug-kernel.sh [--check]
+#   --check  then run the full guest suite on it (every suite and companion
+#            boot, t-stress's short run among them: make debug-kernel):
+#            DKA_FLAVOR=${DKA_FLAVOR:-debug} tests/run.sh --kernel 6.1-debug --tests all
+#
 # Environment: DKA_NICE (niceness of the build, default 15), DKA_JOBS_BUILD
 # (make -j, default nproc).
 set -euo pipefail
 . "$(dirname "$0")/harness/common.sh"
+
+if [ "${1:-}" = --check ]; then
+	"$0" >/dev/null
+	export DKA_FLAVOR=${DKA_FLAVOR:-debug}
+	exec "$TESTS_DIR/run.sh" --kernel 6.1-debug --tests all
+fi
+[ $# = 0 ] || die "usage: tests/debug-kernel.sh [--check]"
 
 FRAGMENT="$HARNESS_DIR/debug-kernel.config"
 SRC_PKG=linux-source-6.1
