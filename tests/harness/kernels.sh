@@ -77,8 +77,8 @@ K_CHROOT[7.3]=trixie
 # build on two cores the first time). Its reports are much longer than a
 # normal kernel's log: a bigger log buffer keeps the first one for the
 # end-of-boot dmesg check. no5lvl: QEMU's "-cpu max" has 5-level paging,
-# and 6.1's KASAN then reported a wild access at 0.002 s in one boot of
-# five (an interrupt while identify_boot_cpu() had cleared the CPU's
+# and 6.1's KASAN then reported a wild access at 0.002 s in one of the 7
+# boots here without no5lvl (an interrupt while identify_boot_cpu() had cleared the CPU's
 # feature bits: pgtable_l5_enabled() read false, so KASAN took the 5-level
 # direct map for memory without shadow); not our code, and 4-level paging
 # is what our tests need.
