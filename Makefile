@@ -14,6 +14,9 @@
 #                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
 #   make bench                timings in QEMU: ours vs 7.3's kmem vs per-block (tests/bench.sh;
 #                             BENCH_ARGS="--kernel 7.3 --sizes 2,8 --reps 3" to choose)
+#   make debug-kernel         build Debian's 6.1 with lockdep, KASAN, kmemleak, DEBUG_OBJECTS
+#                             (cached; long the first time), run every guest suite on it
+#                             (tests/debug-kernel.sh; kernel 6.1-debug; not in make check)
 #   make tool                 the dax-kmem-atomic command (tool/; needs libkmod-dev, pkg-config)
 #   make tool-test            its unit tests (the policy parser and matching)
 #   make install-tool DESTDIR=... [SBINDIR= MANDIR= UDEVRULESDIR= UNITDIR= DOCDIR=]
@@ -136,5 +139,8 @@ install-tool: tool/dax-kmem-atomic
 tool-clean:
 	rm -f tool/*.o tool/dax-kmem-atomic tool/test-policy
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench FORCE \
+debug-kernel:
+	tests/debug-kernel.sh --check
+
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench debug-kernel FORCE \
 	tool tool-test install-tool tool-clean

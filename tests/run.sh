@@ -7,7 +7,8 @@
 # LIST is comma-separated, default "abi"; "all" = every suite). Prints every
 # result line, one summary line per kernel and a final "N passed, N failed".
 # Exits non-zero when a check failed, a guest did not finish, the kernel
-# oopsed/panicked, or its log shows WARNING/BUG/Call Trace.
+# oopsed/panicked, or its log shows WARNING/BUG/Call Trace (or a report of
+# the debug kernel's detectors: BAD_LOG_RE).
 #   --all: every kernel of tests/harness/kernels.sh with our driver and every
 #          suite, then the ABI and fuzz suites on the oracle (7.3's in-kernel
 #          kmem); ends with a table: one line per kernel (checks passed and
@@ -118,17 +119,27 @@ harness_check() {
 	fi
 }
 
+# What fails a boot's log: the guest's dump of such kernel log lines
+# (@@DKA-DMESG, guest/init) and anything of the kind on the console. BUG:
+# and WARNING: cover KASAN ("BUG: KASAN:"), sleeping in atomic context
+# ("BUG: sleeping function called from invalid context"), lockdep
+# ("WARNING: possible circular locking dependency", "... recursive
+# locking", "inconsistent lock state", "suspicious RCU usage") and
+# DEBUG_OBJECTS' WARN; the rest name the other detectors of the debug
+# kernel (6.1-debug): ODEBUG, kmemleak, hung tasks.
+BAD_LOG_RE='^@@DKA-DMESG|^@@DKA-KMEMLEAK|Kernel panic|Oops:|BUG:|WARNING:|Call Trace|ODEBUG:|unreferenced object 0x|blocked for more than'
+
 # boot_and_parse NAME DRIVER INITRD TESTS APPEND LOG: boot once, print the
 # results, count them into K_PASS/K_FAIL, and check the run as a whole.
 boot_and_parse() {
 	local name=$1 driver=$2 initrd=$3 tests=$4 append=$5 log=$6
 	local rc=0 t0 line results nres=0 end bad args node=1
 	t0=$(date +%s)
-	args="dka.driver=$driver dka.tests=$tests$(suite_append "$tests")$append"
+	args="dka.driver=$driver dka.tests=$tests$(suite_append "$tests")${K_APPEND[$name]:+ ${K_APPEND[$name]}}$append"
 	# dax0.0's node: 1, or 0 with NUMA off (as boot.sh checks it)
 	[[ " $args " == *" numa=off "* ]] && node=0
-	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" --timeout "$TIMEOUT" \
-		--append "$args" || rc=$?
+	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" \
+		--timeout $((TIMEOUT * ${K_SLOW[$name]:-1})) --append "$args" || rc=$?
 	BOOT_SECS=$(($(date +%s) - t0))
 	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
 	if [ -n "$results" ]; then
@@ -153,8 +164,7 @@ boot_and_parse() {
 	else
 		harness_check "$name" "vm-guest-finished[$tests]" "no end marker (boot.sh rc=$rc)"
 	fi
-	bad=$(tr -d '\r' <"$log" | grep -aE '^@@DKA-DMESG|Kernel panic|Oops:|BUG:|WARNING:|Call Trace' |
-		head -n 1 || true)
+	bad=$(tr -d '\r' <"$log" | grep -aE "$BAD_LOG_RE" | head -n 1 || true)
 	if [ -z "$bad" ]; then
 		harness_check "$name" "vm-kernel-log-clean[$tests]" ok
 	else

@@ -14,6 +14,7 @@ is_root || die "build.sh needs root (chroot)"
 [ -f "$SRC/Makefile" ] || die "no Makefile in $SRC"
 
 "$HARNESS_DIR/fetch-kernel.sh" "$NAME" >&2
+KBUILD_DIR=""
 # shellcheck disable=SC1090
 . "$DKA_CACHE/kernels/$NAME.env"
 
@@ -27,8 +28,20 @@ OUT="$DKA_CACHE/build/$KVER$FLAVOR"
 exec 9>"$CHROOT.lock"
 flock 9
 
-# headers, -common and linux-kbuild-X at their real paths inside the chroot
-if [ ! -e "$CHROOT/.headers-$KVER" ]; then
+mounted=0
+cleanup() {
+	if [ $mounted = 1 ]; then umount "$CHROOT/proc" 2>/dev/null || true; fi
+	if [ -n "${KBUILD_DIR:-}" ]; then umount "$CHROOT$KDIR" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+# headers, -common and linux-kbuild-X at their real paths inside the chroot;
+# a kernel built here (K_LAYOUT local): its build tree, bind-mounted there
+if [ -n "${KBUILD_DIR:-}" ]; then
+	[ -e "$KBUILD_DIR/Module.symvers" ] || die "no built kernel tree in $KBUILD_DIR"
+	mkdir -p "$CHROOT$KDIR"
+	mountpoint -q "$CHROOT$KDIR" || mount --bind "$KBUILD_DIR" "$CHROOT$KDIR"
+elif [ ! -e "$CHROOT/.headers-$KVER" ]; then
 	for d in $HDR_DEBS; do
 		log "unpacking $(basename "$d") into the $CHROOT_SUITE chroot"
 		# keep the chroot's merged-/usr symlinks (/lib -> usr/lib)
@@ -138,11 +151,6 @@ rm -rf "${CHROOT:?}$BDIR"
 mkdir -p "$CHROOT$BDIR/src"
 copy_tree "$SRC" "$CHROOT$BDIR/src"
 
-mounted=0
-cleanup() {
-	if [ $mounted = 1 ]; then umount "$CHROOT/proc" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
 if ! mountpoint -q "$CHROOT/proc"; then
 	mount -t proc proc "$CHROOT/proc"
 	mounted=1

@@ -6,12 +6,31 @@
 # Writes $DKA_CACHE/kernels/NAME.env with:
 #   KVER ROOT (unpacked boot packages) VMLINUZ SYSMAP CONFIG MODDIR
 #   HDR_DEBS (space-separated .deb paths of the headers) KBASE CHROOT_SUITE
+#   KBUILD_DIR (K_LAYOUT local only: the kernel's build tree, the KDIR)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$HARNESS_DIR/kernels.sh"
 
 NAME=${1:?usage: fetch-kernel.sh NAME}
 [ -n "${K_RESOLVE[$NAME]:-}" ] || die "unknown kernel '$NAME' (known: ${KERNEL_NAMES[*]})"
+
+ENV_FILE="$DKA_CACHE/kernels/$NAME.env"
+
+# A kernel built here: its script builds it (or finds it cached) and says
+# where it is; nothing to download.
+if [ "${K_LAYOUT[$NAME]}" = local ]; then
+	script=${K_RESOLVE[$NAME]#local:}
+	local_env=$("$TESTS_DIR/$script") || die "$script failed"
+	mkdir -p "$DKA_CACHE/kernels"
+	{
+		echo "KNAME=$NAME"
+		cat "$local_env"
+		echo "CHROOT_SUITE=${K_CHROOT[$NAME]}"
+		echo 'HDR_DEBS=""'
+	} >"$ENV_FILE.tmp"
+	mv "$ENV_FILE.tmp" "$ENV_FILE"
+	exit 0
+fi
 
 need_cmd apt-get apt
 need_cmd dpkg-deb dpkg
@@ -49,7 +68,6 @@ resolve_kver() {
 
 subst() { sed -e "s/{KVER}/$KVER/g" -e "s/{KBASE}/$KBASE/g"; }
 
-ENV_FILE="$DKA_CACHE/kernels/$NAME.env"
 # Reuse a resolution younger than DKA_APT_MAX_AGE days (a kernel like "6.1"
 # follows bookworm's current ABI; DKA_REFRESH=1 forces a new look).
 if [ -s "$ENV_FILE" ] && [ "${DKA_REFRESH:-0}" != 1 ] &&

@@ -11,10 +11,17 @@
 #                                         meta package (linux-image-amd64, ...)
 #                glob:PREFIX              newest available package PREFIX*; KVER
 #                                         is the name without PREFIX
+#                local:SCRIPT             built here by tests/SCRIPT, which prints
+#                                         the path of its kernel.env (K_LAYOUT local)
 #   K_LAYOUT   classic (linux-image-KVER-unsigned holds everything, <= 6.12)
 #              split   (7.x: linux-binary-unsigned, linux-modules, linux-base)
+#              local   (a kernel built here: its image, modules, System.map and
+#                      build tree, the KDIR, come from K_RESOLVE's script)
 #   K_KBUILD   the linux-kbuild package ({KBASE} = KVER without "-amd64")
 #   K_CHROOT   Debian release of the build chroot (gcc and glibc the headers need)
+# and, where a kernel needs them (optional):
+#   K_APPEND   kernel command-line arguments added to each of its boots
+#   K_SLOW     multiplier of the boot timeout (a debug kernel under TCG)
 
 # shellcheck disable=SC2034  # the arrays are read by the scripts that source this
 {
@@ -24,7 +31,7 @@ ORACLE_KERNEL=7.3
 # Kernels on which --all also runs replace mode with daxctl (t-daxctl):
 # one before driver types (6.12) and one with them.
 REPLACE_KERNELS=(6.1 6.12)
-declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=()
+declare -A K_SUITES=() K_RESOLVE=() K_LAYOUT=() K_KBUILD=() K_CHROOT=() K_APPEND=() K_SLOW=()
 
 K_SUITES[5.10]="bullseye bullseye-security"
 K_RESOLVE[5.10]="fixed:5.10.0-32-amd64"
@@ -63,6 +70,25 @@ K_RESOLVE[7.3]="glob:linux-binary-unsigned-7.3."
 K_LAYOUT[7.3]="split"
 K_KBUILD[7.3]="linux-kbuild-{KBASE}"
 K_CHROOT[7.3]=trixie
+
+# Not in KERNEL_NAMES (not in --all, not in make check): Debian 12's
+# linux-source-6.1 built here with lockdep, KASAN, kmemleak, DEBUG_OBJECTS
+# and DEBUG_ATOMIC_SLEEP (tests/debug-kernel.sh, make debug-kernel; hours of
+# build on two cores the first time). Its reports are much longer than a
+# normal kernel's log: a bigger log buffer keeps the first one for the
+# end-of-boot dmesg check. no5lvl: QEMU's "-cpu max" has 5-level paging,
+# and 6.1's KASAN then reported a wild access at 0.002 s in one of the 7
+# boots here without no5lvl (an interrupt while identify_boot_cpu() had cleared the CPU's
+# feature bits: pgtable_l5_enabled() read false, so KASAN took the 5-level
+# direct map for memory without shadow); not our code, and 4-level paging
+# is what our tests need.
+K_SUITES[6.1-debug]=""
+K_RESOLVE[6.1-debug]="local:debug-kernel.sh"
+K_LAYOUT[6.1-debug]="local"
+K_KBUILD[6.1-debug]=""
+K_CHROOT[6.1-debug]=bookworm
+K_APPEND[6.1-debug]="log_buf_len=8M no5lvl"
+K_SLOW[6.1-debug]=4
 }
 
 # Package lists per layout. {KVER} and {KBASE} are substituted.
