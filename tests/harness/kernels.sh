@@ -73,8 +73,8 @@ K_CHROOT[7.3]=trixie
 
 # Not in KERNEL_NAMES (not in --all, not in make check): Debian 12's
 # linux-source-6.1 built here with lockdep, KASAN, kmemleak, DEBUG_OBJECTS
-# and DEBUG_ATOMIC_SLEEP (tests/debug-kernel.sh, make debug-kernel; hours of
-# build on two cores the first time). Its reports are much longer than a
+# and DEBUG_ATOMIC_SLEEP (tests/debug-kernel.sh, make debug-kernel; 18 to 30
+# minutes of build on two cores the first time). Its reports are longer than a
 # normal kernel's log: a bigger log buffer keeps the first one for the
 # end-of-boot dmesg check. no5lvl: QEMU's "-cpu max" has 5-level paging,
 # and 6.1's KASAN then reported a wild access at 0.002 s in one of the 7
