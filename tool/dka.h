@@ -106,7 +106,6 @@ int dka_load_module(const char *who, const char *name);
 void list_json(FILE *f, char **names, int n, const struct dka_driver *drv);
 
 /* ops.c */
-bool state_writable(const char *s);
 int cmd_attach(const char *name, const char *state);
 int cmd_set(const char *name, const char *state);
 int cmd_detach(const char *name);

@@ -23,20 +23,6 @@
 
 #include "dka.h"
 
-static const char *const writable_states[] = {
-	"unplugged", "online", "online_kernel", "online_movable",
-};
-
-bool state_writable(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(writable_states); i++)
-		if (!strcmp(s, writable_states[i]))
-			return true;
-	return false;
-}
-
 static int bad_state_word(const char *who, const char *s)
 {
 	if (!strcmp(s, "offline"))

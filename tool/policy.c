@@ -27,18 +27,23 @@
 
 #include "policy.h"
 
-static const char *const policy_states[] = {
-	"unplugged", "online", "online_kernel", "online_movable", "ignore",
+static const char *const writable_states[] = {
+	"unplugged", "online", "online_kernel", "online_movable",
 };
 
-bool policy_state_valid(const char *s)
+bool state_writable(const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(policy_states); i++)
-		if (!strcmp(s, policy_states[i]))
+	for (i = 0; i < ARRAY_SIZE(writable_states); i++)
+		if (!strcmp(s, writable_states[i]))
 			return true;
 	return false;
+}
+
+bool policy_state_valid(const char *s)
+{
+	return state_writable(s) || !strcmp(s, "ignore");
 }
 
 int parse_size(const char *s, uint64_t *out)

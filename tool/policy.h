@@ -54,6 +54,9 @@ struct policy {
 	int nr;
 };
 
+/* The states "state" takes (offline is only reported). */
+bool state_writable(const char *s);
+
 /* The states a policy may ask for: the writable states, and "ignore". */
 bool policy_state_valid(const char *s);
 
