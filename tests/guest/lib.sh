@@ -255,6 +255,18 @@ region_delete() {
 	echo "$1" >"$_reg/delete"
 }
 
+# second_device DEV HINT: DEV appears within 5 s of boot, in a dax region
+# other than dax0.0's (HINT: the boot arguments that make it, for the message)
+second_device() {
+	local _i=0
+	while [ ! -e "$DAXBUS/devices/$1" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -e "$DAXBUS/devices/$1" ] || why "no $1: boot with $2" || return 1
+	[ "$(dax_region dax0.0)" != "$(dax_region "$1")" ] || why "dax0.0 and $1 share a region"
+}
+
 # dax_single DEV: put DEV back to one range covering the whole region, with
 # every other device of the region deleted; DEV is left unbound.
 dax_single() {

@@ -47,15 +47,7 @@ competitors_out() {
 }
 
 two_devices() {
-	local _i
-	_i=0
-	while [ ! -e "$DAXBUS/devices/$OTHER" ] && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$DAXBUS/devices/$OTHER" ] ||
-		why "no $OTHER: boot with a second range, e.g. --append memmap=512M%6656M-1+0xefffffff" || return 1
-	[ "$(dax_region dax0.0)" != "$(dax_region $OTHER)" ] || why "dax0.0 and $OTHER share a region" || return 1
+	second_device $OTHER "a second range, e.g. --append memmap=512M%6656M-1+0xefffffff" || return 1
 	expect_eq "size of $OTHER" "$(cat "$DAXBUS/devices/$OTHER/size")" $((512 << 20)) || return 1
 	info "$OTHER: driver=$(dax_driver $OTHER) target_node=$(cat $DAXBUS/devices/$OTHER/target_node)"
 }

@@ -14,15 +14,7 @@ NONODE=dax1.0
 # numa_node -1, and target_node hidden (the dax core shows it only when it
 # is a node) or -1
 nonode_device() {
-	local _i=0
-	while [ ! -e "$DAXBUS/devices/$NONODE" ] && [ $_i -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$DAXBUS/devices/$NONODE" ] ||
-		why "no $NONODE: boot with numa=off memmap=1G%7G-1+0xefffffff" || return 1
-	[ "$(dax_region dax0.0)" != "$(dax_region $NONODE)" ] ||
-		why "dax0.0 and $NONODE share a region" || return 1
+	second_device $NONODE "numa=off memmap=1G%7G-1+0xefffffff" || return 1
 	if [ -e "$DAXBUS/devices/$NONODE/target_node" ]; then
 		expect_eq "target_node of $NONODE" "$(cat $DAXBUS/devices/$NONODE/target_node)" -1 || return 1
 	fi
