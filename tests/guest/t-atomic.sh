@@ -8,13 +8,16 @@ PARAM=/sys/module/dax_kmem_atomic/parameters/exclusive
 
 # ---- online is all or nothing ----
 
-# online_vetoed [signal]: dax0.0 unplugged, the helper vetoes the onlining
-# of its 9th block: online_movable fails with EIO and goes back to unplugged
-# (no block, no iomem, MemTotal as before); online works once the veto is
-# gone. With "signal" the veto comes 3 s late and the writer has a SIGUSR1
-# pending by then: the rollback's offlines must not give up on it (the
-# kernel's offline stops on a pending signal), or the device would be left
-# online behind an error.
+# online_vetoed [signal|term]: dax0.0 unplugged, the helper vetoes the
+# onlining of its 9th block: online_movable fails with EIO and goes back to
+# unplugged (no block, no iomem, MemTotal as before); online works once the
+# veto is gone. With "signal" the veto comes 3 s late and the writer has a
+# SIGUSR1 pending by then: the rollback's offlines must not give up on it
+# (the kernel's offline stops on a pending signal), or the device would be
+# left online behind an error. With "term" the writer gets SIGTERM with no
+# handler, which the kernel turns into SIGKILL when it is sent (timeout(1),
+# systemctl stop, udev killing a worker): it cannot be held off, and the
+# rollback must still end with nothing online.
 online_vetoed() {
 	dax_single dax0.0
 	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
@@ -33,6 +36,16 @@ online_vetoed() {
 		EIO | EINTR) at_rc=0 ;;
 		*) why "signalled online returned $(cat /tmp/veto-intr.out), want EIO or EINTR"; at_rc=1 ;;
 		esac
+	elif [ "${1:-}" = term ]; then
+		modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" delay_ms=3000 ||
+			{ why "helper load failed"; return 1; }
+		sysfs-write "$DAXBUS/devices/dax0.0/state" online_movable >/dev/null &
+		at_pid=$!
+		sleep 1.5
+		kill -TERM $at_pid
+		# returns once the write has ended in the kernel (the task exits then)
+		wait $at_pid
+		at_rc=0
 	else
 		modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" || { why "helper load failed"; return 1; }
 		write_expect "$DAXBUS/devices/dax0.0/state" online_movable EIO
@@ -48,6 +61,7 @@ online_vetoed() {
 }
 check "online fails at a middle block (vetoed): error returned, back to unplugged, nothing left" online_vetoed
 check "online fails at a middle block with a signal pending: rolled back all the same, back to unplugged" online_vetoed signal
+check "online fails at a middle block, the writer killed by SIGTERM meanwhile: rolled back all the same, back to unplugged" online_vetoed term
 
 probe_vetoed() {
 	dax_single dax0.0
@@ -62,6 +76,29 @@ probe_vetoed() {
 		why "no log line for the failed probe-time online"
 }
 check "probe with policy online_movable and a vetoed block: every block offline, state offline" probe_vetoed
+
+# The same probe, the binding task killed by SIGTERM (a SIGKILL once sent)
+# while the veto sleeps: the rollback still takes every block offline, and
+# "state" says offline because they are.
+probe_vetoed_term() {
+	dax_single dax0.0
+	dax_release dax0.0
+	at_b=$(blocks_of dax0.0 | sed -n 3p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" delay_ms=3000 ||
+		{ why "helper load failed"; return 1; }
+	at_old=$(policy)
+	set_policy online_movable
+	sysfs-write "$DAXBUS/drivers/$DRV/new_id" dax0.0 >/dev/null &
+	at_pid=$!
+	sleep 1.5
+	kill -TERM $at_pid
+	wait $at_pid
+	set_policy "$at_old"
+	rmmod $HELPER
+	[ "$(dax_driver dax0.0)" = "$DRV" ] || { why "not bound"; return 1; }
+	state_is dax0.0 offline && blocks_are dax0.0 offline && drift_is dax0.0 0
+}
+check "probe with a vetoed block, the binding task killed by SIGTERM: every block offline, state offline" probe_vetoed_term
 
 # ---- ownership of the blocks ----
 
@@ -153,6 +190,44 @@ uevent_sent() {
 		why "uevents seen: $(tr '\n' ';' </tmp/uevents 2>/dev/null)"
 }
 check "KOBJ_CHANGE uevent with DAX_KMEM_STATE after every state change" uevent_sent
+
+# ---- rmmod cannot strand memory ----
+
+# While a device has memory online, unloading the module (which unbinds it,
+# and unbind never offlines) would leave that memory in use until reboot:
+# the module is held, rmmod says it is in use and changes nothing. Once the
+# device is unplugged it unloads. Also with a block onlined behind our back
+# (exclusive=N) while "state" says offline.
+rmmod_refused() {
+	dax_single dax0.0
+	online_as dax0.0 online_movable || return 1
+	if rmmod dax_kmem_atomic 2>/tmp/rmmod.err; then
+		modprobe dax_kmem_atomic
+		why "rmmod succeeded with dax0.0 online (blocks now: $(block_summary dax0.0))"
+		return 1
+	fi
+	grep -q '^dax_kmem_atomic ' /proc/modules || { why "module gone"; return 1; }
+	state_is dax0.0 online_movable && blocks_are dax0.0 online Movable || return 1
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK || return 1
+	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
+	echo N >$PARAM
+	at_b=$(blocks_of dax0.0 | sed -n 2p)
+	write_expect "$MEMSYS/memory$at_b/state" online_movable OK
+	at_rc=$?
+	echo Y >$PARAM
+	[ $at_rc = 0 ] || return 1
+	if rmmod dax_kmem_atomic 2>>/tmp/rmmod.err; then
+		modprobe dax_kmem_atomic
+		why "rmmod succeeded with memory$at_b online behind an offline state"
+		return 1
+	fi
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK || return 1
+	rmmod dax_kmem_atomic || { why "rmmod after unplug failed"; return 1; }
+	blocks_are dax0.0 absent || return 1
+	modprobe dax_kmem_atomic || { why "modprobe failed"; return 1; }
+	info "rmmod refusals: $(tr '\n' '|' </tmp/rmmod.err)"
+}
+check "rmmod refused while a device has memory online (state or a foreign block), works once unplugged" rmmod_refused
 
 too_small() {
 	dax_single dax0.0

@@ -6,9 +6,10 @@
  *   insmod dka_test_helper.ko mode=pin_kernel  nid=N pfn=P
  *	holds a GFP_KERNEL page in the block of pfn P: offlining the block
  *	fails at once with -EBUSY (the page is unmovable);
- *   insmod dka_test_helper.ko mode=pin_movable nid=N pfn=P
+ *   insmod dka_test_helper.ko mode=pin_movable nid=N pfn=P [pfn2=Q]
  *	holds a movable-flagged page that nothing can migrate, in a
  *	ZONE_MOVABLE block: offlining retries until the writer is signalled;
+ *	with pfn2, one in the block of pfn Q too (on the same node);
  *   insmod dka_test_helper.ko mode=veto_online pfn=P [delay_ms=T]
  *	a memory notifier refuses to online the block of pfn P (-EIO),
  *	after sleeping T ms in it (time for a test to signal the writer);
@@ -36,9 +37,11 @@ static unsigned long pfn;
 module_param(pfn, ulong, 0444);
 static unsigned int delay_ms;
 module_param(delay_ms, uint, 0444);
+static unsigned long pfn2;
+module_param(pfn2, ulong, 0444);
 
-static struct page *pinned;
-static unsigned int pinned_order;
+static struct page *pinned, *pinned2;
+static unsigned int pinned_order, pinned2_order;
 static unsigned long blk_start, blk_end;	/* pfns of the block, end exclusive */
 
 static bool in_block(struct page *page, unsigned int order)
@@ -55,6 +58,8 @@ static int pin_page(gfp_t gfp)
 	LIST_HEAD(held);
 	struct page *page, *tmp;
 	unsigned long tries = 0;
+
+	pinned = NULL;
 
 	gfp |= __GFP_THISNODE | __GFP_NOWARN | __GFP_NORETRY;
 	for (;;) {
@@ -120,8 +125,21 @@ static int __init helper_init(void)
 	blk_end = blk_start + pages;
 	if (!strcmp(mode, "pin_kernel"))
 		return pin_page(GFP_KERNEL);
-	if (!strcmp(mode, "pin_movable"))
-		return pin_page(GFP_HIGHUSER_MOVABLE);
+	if (!strcmp(mode, "pin_movable")) {
+		int rc = pin_page(GFP_HIGHUSER_MOVABLE);
+
+		if (rc || !pfn2)
+			return rc;
+		/* The second block: keep the first page aside meanwhile. */
+		pinned2 = pinned;
+		pinned2_order = pinned_order;
+		blk_start = pfn2 & ~(pages - 1);
+		blk_end = blk_start + pages;
+		rc = pin_page(GFP_HIGHUSER_MOVABLE);
+		if (rc)
+			__free_pages(pinned2, pinned2_order);
+		return rc;
+	}
 	if (!strcmp(mode, "veto_online")) {
 		int rc = register_memory_notifier(&veto_nb);
 
@@ -151,6 +169,8 @@ static void __exit helper_exit(void)
 		release_mem_region(PFN_PHYS(blk_start), memory_block_size_bytes());
 	if (pinned)
 		__free_pages(pinned, pinned_order);
+	if (pinned2)
+		__free_pages(pinned2, pinned2_order);
 }
 
 module_init(helper_init);
