@@ -52,17 +52,28 @@ struct dka_dev {
 
 	/*
 	 * Serialises state transitions, the drift work and unbind; protects
-	 * @state, @ranges[].res/.added and @blocks[].
+	 * @state (written under it with WRITE_ONCE(), read without it by
+	 * "state"), @ranges[].res/.added, @blocks[], @page and @kranges.
 	 */
 	struct mutex lock;
 	int state;
+
+	/*
+	 * Scratch memory allocated at probe, so that nothing that undoes or
+	 * reads a device's memory can fail for want of an allocation: a page
+	 * for the blocks' sysfs show methods, one struct range per range for
+	 * the kernel's all-or-nothing unplug.
+	 */
+	char *page;
+	struct range *kranges;
 
 	/* Ownership guard, protected by dka_guard_lock (guard.c). */
 	struct list_head guard_node;
 	struct task_struct *owner;	/* task in a transition, or NULL */
 	bool hold_offline;		/* refuse even the owner's onlines */
 	unsigned long last_offlined;	/* last block the owner took offline */
-	struct work_struct drift_work;	/* reports foreign changes */
+	unsigned int nr_online;		/* blocks online (a module reference) */
+	struct delayed_work drift_work;	/* reports foreign changes */
 
 	struct dka_block *blocks;	/* every block of every range */
 	unsigned int nr_blocks;

@@ -19,12 +19,21 @@
  *    otherwise allowed, and the change is reported as drift (log line,
  *    KOBJ_CHANGE uevent, the device's "drift" attribute).
  *
+ * The notifier also counts each device's online blocks, whoever onlined
+ * them, and holds a reference on this module while any is online: unloading
+ * unbinds every device, unbind never offlines, so rmmod would otherwise
+ * leave that memory in use until reboot.  rmmod now says "in use" instead.
+ *
  * The notifier runs with device_hotplug_lock and mem_hotplug_lock held,
  * possibly while a transition of the same device sleeps on one of them,
- * so it must never block: the registry is a list under a spinlock.
+ * so it must never block: the registry is a list under a spinlock.  A
+ * device may be unbound and freed as soon as that lock is dropped: nothing
+ * of it is read afterwards but its struct device, referenced under the lock.
  */
+#include <linux/lockdep.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -32,8 +41,8 @@
 #include "guard.h"
 
 /*
- * Protects dka_guards and every dka_dev's owner, hold_offline and
- * last_offlined.
+ * Protects dka_guards and every dka_dev's owner, hold_offline,
+ * last_offlined and nr_online.
  */
 static DEFINE_SPINLOCK(dka_guard_lock);
 static LIST_HEAD(dka_guards);
@@ -58,6 +67,20 @@ static struct dka_dev *dka_guard_find(unsigned long start, unsigned long end)
 	return NULL;
 }
 
+/*
+ * One more (@delta 1) or one less (-1) block of @d online; the first
+ * online block takes a module reference, the last one offline drops it.
+ * dka_guard_lock held.
+ */
+static void dka_guard_count(struct dka_dev *d, int delta)
+{
+	lockdep_assert_held(&dka_guard_lock);
+	if (delta > 0 && !d->nr_online++)
+		__module_get(THIS_MODULE);
+	else if (delta < 0 && d->nr_online && !--d->nr_online)
+		module_put(THIS_MODULE);
+}
+
 static unsigned long dka_block_id(unsigned long pfn)
 {
 	return PFN_PHYS(pfn) / memory_block_size_bytes();
@@ -70,8 +93,9 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 	unsigned long start = mn->start_pfn;
 	unsigned long end = start + mn->nr_pages - 1;
 	bool going_online, going_offline, done;
-	struct dka_dev *d;
 	const char *why = NULL;
+	struct device *dev;
+	struct dka_dev *d;
 
 	going_online = dka_notify_going_online(action);
 	going_offline = action == MEM_GOING_OFFLINE;
@@ -85,6 +109,10 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 		spin_unlock(&dka_guard_lock);
 		return NOTIFY_OK;
 	}
+	if (action == MEM_ONLINE)
+		dka_guard_count(d, 1);
+	else if (action == MEM_OFFLINE)
+		dka_guard_count(d, -1);
 	if (d->owner == current) {
 		if (action == MEM_OFFLINE)
 			d->last_offlined = dka_block_id(start);
@@ -101,19 +129,21 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 	else if (READ_ONCE(dka_exclusive))
 		why = "the device owns its blocks (exclusive=Y): write its 'state' instead";
 	if (!why && done)
-		schedule_work(&d->drift_work);
-	get_device(d->dev);
+		schedule_delayed_work(&d->drift_work, 0);
+	if (!why || done) {
+		spin_unlock(&dka_guard_lock);
+		return NOTIFY_OK;
+	}
+	/* @d may be freed once the lock is dropped: keep only its device. */
+	dev = get_device(d->dev);
 	spin_unlock(&dka_guard_lock);
 
-	if (why && !done)
-		dev_warn_ratelimited(d->dev, "refused %s of memory%lu by %s[%d]: %s\n",
-				     going_online ? "online" : "offline",
-				     dka_block_id(start), current->comm,
-				     task_pid_nr(current), why);
-	put_device(d->dev);
-	if (why && !done)
-		return notifier_from_errno(-EBUSY);
-	return NOTIFY_OK;
+	dev_warn_ratelimited(dev, "refused %s of memory%lu by %s[%d]: %s\n",
+			     going_online ? "online" : "offline",
+			     dka_block_id(start), current->comm,
+			     task_pid_nr(current), why);
+	put_device(dev);
+	return notifier_from_errno(-EBUSY);
 }
 
 static struct notifier_block dka_memory_nb = {
@@ -128,10 +158,18 @@ void dka_guard_add(struct dka_dev *d)
 	spin_unlock(&dka_guard_lock);
 }
 
+/*
+ * Stop guarding @d (unbind, or a failed probe).  Blocks it leaves online
+ * stay in use until reboot; they no longer hold the module.
+ */
 void dka_guard_del(struct dka_dev *d)
 {
 	spin_lock(&dka_guard_lock);
 	list_del_init(&d->guard_node);
+	if (d->nr_online) {
+		d->nr_online = 0;
+		module_put(THIS_MODULE);
+	}
 	spin_unlock(&dka_guard_lock);
 }
 
@@ -142,6 +180,18 @@ void dka_guard_begin(struct dka_dev *d)
 	d->owner = current;
 	d->hold_offline = false;
 	d->last_offlined = DKA_NO_BLOCK;
+	spin_unlock(&dka_guard_lock);
+}
+
+/*
+ * Hand the transition of @d to @task (a rollback thread started by the
+ * owner, which waits for it) and back.  The owner holds d->lock.
+ */
+void dka_guard_hand_over(struct dka_dev *d, struct task_struct *task)
+{
+	lockdep_assert_held(&d->lock);
+	spin_lock(&dka_guard_lock);
+	d->owner = task;
 	spin_unlock(&dka_guard_lock);
 }
 

@@ -16,6 +16,14 @@
  * clear the spurious flag and retry; a real signal stays pending and ends
  * an interruptible step with -EINTR.
  *
+ * Signals: only the forward offline of an unplug is interruptible (as in
+ * the kernel's own offline, which gives up on any pending signal).  Onlines,
+ * forward or restoring, never check for signals and retry contention
+ * whatever is pending, so a SIGKILL (which is what SIGTERM becomes when its
+ * default action is to kill) cannot leave an unplug's rollback half done.
+ * An online, and the offlines that undo it when it fails, run in a kernel
+ * thread that the writer's signals never reach (dka_blocks_online()).
+ *
  * A block's state and zone are read the same way, through its "state" and
  * "valid_zones" show methods, so nothing here depends on the layout of
  * struct memory_block.
@@ -25,10 +33,13 @@
  * blocks only, from the drift work and the "drift" attribute.
  */
 #include <linux/bits.h>
+#include <linux/completion.h>
 #include <linux/ioport.h>
+#include <linux/kthread.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "compat/dax-bus.h"
@@ -142,8 +153,9 @@ static void dka_clear_restart(void)
  * dka_block_write() - online or offline one memory block
  * @blk: the memory block device
  * @type: DKA_OFFLINE or an online type
- * @intr: give up with -EINTR on a real signal; rollbacks pass false and
- *	give up only when killed
+ * @intr: give up with -EINTR on a pending signal when the hotplug lock is
+ *	contended; otherwise retry whatever is pending (onlines: the kernel
+ *	does not check signals while onlining)
  *
  * Return: 0, or the error of the block's state store (-EBUSY, -EINVAL for
  * a zone the block cannot go to, -EINTR when offlining was interrupted...).
@@ -160,8 +172,9 @@ static int dka_block_write(struct device *blk, int type, bool intr)
 			return 0;
 		if (ret != -ERESTARTNOINTR)
 			return ret;
+		/* The store slept 5 ms before asking for the restart. */
 		dka_clear_restart();
-		if (intr ? signal_pending(current) : fatal_signal_pending(current))
+		if (intr && signal_pending(current))
 			return -EINTR;
 	}
 }
@@ -170,21 +183,33 @@ static int dka_block_write(struct device *blk, int type, bool intr)
  * dka_block_status() - what a block is now
  * @blk: the memory block device
  * @page: PAGE_SIZE scratch
+ * @how: how to wait for a change in flight (enum dka_read)
  *
  * Taken under the block's device lock: an online or offline in flight
  * holds it until the block's state is final, and the memory notifier (so
  * the drift work it schedules) runs before that.
  *
  * Return: DKA_BLK_*, -EBUSY while it is going offline, -EINTR when
- * interrupted while waiting for a change in flight.
+ * interrupted while waiting for a change in flight, -EAGAIN when one is in
+ * flight and @how is DKA_READ_TRY.
  */
-static int dka_block_status(struct device *blk, char *page)
+static int dka_block_status(struct device *blk, char *page, enum dka_read how)
 {
 	int rc;
 
-	rc = device_lock_interruptible(blk);
-	if (rc)
-		return rc;
+	switch (how) {
+	case DKA_READ_INTR:
+		rc = device_lock_interruptible(blk);
+		if (rc)
+			return rc;
+		break;
+	case DKA_READ_TRY:
+		if (!device_trylock(blk))
+			return -EAGAIN;
+		break;
+	default:
+		device_lock(blk);
+	}
 	rc = -EIO;
 	if (dka_attr_state->show(blk, dka_attr_state, page) <= 0)
 		goto out;
@@ -201,35 +226,6 @@ static int dka_block_status(struct device *blk, char *page)
 out:
 	device_unlock(blk);
 	return rc;
-}
-
-/*
- * Keep a pending signal, which may be what ended the transition, from
- * ending its rollback too: the kernel's offline gives up at once while one
- * is pending.  SIGKILL stays deliverable, so that a rollback stuck in page
- * migration can still be killed.
- */
-static void dka_signals_hold(sigset_t *saved)
-{
-	sigset_t all_but_kill;
-
-	siginitsetinv(&all_but_kill, sigmask(SIGKILL));
-	sigprocmask(SIG_BLOCK, &all_but_kill, saved);
-}
-
-static void dka_signals_release(sigset_t *saved)
-{
-	sigprocmask(SIG_SETMASK, saved, NULL);
-}
-
-static char *dka_page_get(void)
-{
-	return (char *)__get_free_page(GFP_KERNEL);
-}
-
-static void dka_page_put(char *page)
-{
-	free_page((unsigned long)page);
 }
 
 static void dka_range_blocks_put(struct dka_dev *d, struct dka_range *r)
@@ -275,29 +271,21 @@ void dka_blocks_put_all(struct dka_dev *d)
 		dka_range_blocks_put(d, &d->ranges[i]);
 }
 
-/* Remove one added range whose blocks are all offline, then drop our claim. */
-static int dka_range_remove(struct dka_dev *d, unsigned int idx, char *page)
+/*
+ * Remove one added range, then drop our claim.  The kernel refuses (-EBUSY)
+ * a range with a block online, so nothing is read beforehand.
+ */
+static int dka_range_remove(struct dka_dev *d, unsigned int idx)
 {
 	struct dka_range *r = &d->ranges[idx];
-	unsigned int i;
 	int rc;
 
 	if (r->added) {
-		for (i = r->first; i < r->first + r->nr; i++) {
-			struct device *blk = d->blocks[i].dev;
-
-			/* (NULL only when a failed add is being undone) */
-			if (blk && dka_block_status(blk, page) != DKA_BLK_OFFLINE) {
-				dev_err(d->dev, "mapping%u: %#llx-%#llx cannot be removed: %s is online\n",
-					idx, r->range.start, r->range.end,
-					dev_name(blk));
-				return -EBUSY;
-			}
-		}
 		rc = dka_remove_memory(d->nid, r->range.start, range_len(&r->range));
 		if (rc) {
-			dev_err(d->dev, "mapping%u: %#llx-%#llx cannot be removed: %d\n",
-				idx, r->range.start, r->range.end, rc);
+			dev_err(d->dev, "mapping%u: %#llx-%#llx cannot be removed%s: %d\n",
+				idx, r->range.start, r->range.end,
+				rc == -EBUSY ? " (a block is online)" : "", rc);
 			return rc;
 		}
 		r->added = false;
@@ -322,20 +310,28 @@ static int dka_range_remove(struct dka_dev *d, unsigned int idx, char *page)
  */
 int dka_ranges_remove(struct dka_dev *d)
 {
-	char *page = dka_page_get();
 	unsigned int i;
 	int rc = 0;
 
-	if (!page)
-		return -ENOMEM;
+	lockdep_assert_held(&d->lock);
 	for (i = 0; i < d->nr_ranges; i++) {
-		int err = dka_range_remove(d, i, page);
+		int err = dka_range_remove(d, i);
 
 		if (err && !rc)
 			rc = err;
 	}
-	dka_page_put(page);
 	return rc;
+}
+
+/* Whether anything of @d is still added or reserved. */
+bool dka_ranges_left(struct dka_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_ranges; i++)
+		if (d->ranges[i].added || d->ranges[i].res)
+			return true;
+	return false;
 }
 
 /**
@@ -346,7 +342,8 @@ int dka_ranges_remove(struct dka_dev *d)
  * guard refuses that (hold_offline) because we online ourselves, all or
  * nothing, in the zone asked for.  All ranges are added or none.
  *
- * Return: 0, or a negative errno with nothing added or reserved.
+ * Return: 0, or a negative errno after removing what was added; should the
+ * kernel refuse that, what stayed is offline and dka_ranges_left() says so.
  */
 int dka_ranges_add(struct dka_dev *d)
 {
@@ -354,6 +351,7 @@ int dka_ranges_add(struct dka_dev *d)
 	unsigned int i;
 	int rc = 0;
 
+	lockdep_assert_held(&d->lock);
 	dka_guard_hold_offline(d, true);
 	for (i = 0; i < d->nr_ranges; i++) {
 		struct dka_range *r = &d->ranges[i];
@@ -390,8 +388,8 @@ int dka_ranges_add(struct dka_dev *d)
 			break;
 	}
 	dka_guard_hold_offline(d, false);
-	if (rc)
-		dka_ranges_remove(d);
+	if (rc && dka_ranges_remove(d))
+		dev_err(d->dev, "could not undo a failed add: memory stays added, offline\n");
 	return rc;
 }
 
@@ -401,9 +399,6 @@ int dka_ranges_add(struct dka_dev *d)
  */
 static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
 {
-	sigset_t saved;
-
-	dka_signals_hold(&saved);
 	while (n--) {
 		struct dka_block *b = &d->blocks[n];
 		int rc;
@@ -416,7 +411,6 @@ static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
 				dev_name(b->dev), dka_state_name(b->restore), rc);
 		b->restore = DKA_OFFLINE;
 	}
-	dka_signals_release(&saved);
 }
 
 /**
@@ -425,19 +419,18 @@ static void dka_blocks_restore(struct dka_dev *d, unsigned int n)
  *
  * Each block's zone is recorded before it goes offline.  If one fails (or
  * the writer is signalled), every block offlined so far is onlined again
- * in its recorded zone and the error is returned.
+ * in its recorded zone, whatever signal is pending, and the error is
+ * returned.
  *
  * Return: 0 with every block offline, or a negative errno with every block
- * as it was.
+ * as it was (unless the kernel refused to online one again: logged).
  */
-int dka_blocks_offline(struct dka_dev *d)
+static int dka_blocks_offline(struct dka_dev *d)
 {
-	char *page = dka_page_get();
+	char *page = d->page;
 	unsigned int i;
 	int rc = 0;
 
-	if (!page)
-		return -ENOMEM;
 	for (i = 0; i < d->nr_blocks; i++) {
 		struct dka_block *b = &d->blocks[i];
 		int st;
@@ -445,7 +438,7 @@ int dka_blocks_offline(struct dka_dev *d)
 		b->restore = DKA_OFFLINE;
 		if (!b->dev)
 			continue;
-		st = dka_block_status(b->dev, page);
+		st = dka_block_status(b->dev, page, DKA_READ_WAIT);
 		if (st == DKA_BLK_OFFLINE)
 			continue;
 		if (st < 0) {
@@ -468,7 +461,6 @@ int dka_blocks_offline(struct dka_dev *d)
 	}
 	if (rc)
 		dka_blocks_restore(d, i);
-	dka_page_put(page);
 	return rc;
 }
 
@@ -483,7 +475,6 @@ static struct device *dka_block_that_failed(struct dka_dev *d)
 	unsigned long per_block = memory_block_size_bytes();
 	struct device *found = NULL;
 	unsigned int i, start = 0;
-	char *page;
 
 	for (i = 0; last != DKA_NO_BLOCK && i < d->nr_ranges; i++) {
 		const struct dka_range *r = &d->ranges[i];
@@ -492,33 +483,24 @@ static struct device *dka_block_that_failed(struct dka_dev *d)
 		if (r->added && last >= first && last < first + r->nr)
 			start = r->first + (last - first) + 1;
 	}
-	page = dka_page_get();
-	if (!page)
-		return NULL;
 	for (i = start; i < d->nr_blocks && !found; i++)
 		if (d->blocks[i].dev &&
-		    dka_block_status(d->blocks[i].dev, page) != DKA_BLK_OFFLINE)
+		    dka_block_status(d->blocks[i].dev, d->page, DKA_READ_WAIT) != DKA_BLK_OFFLINE)
 			found = d->blocks[i].dev;
-	dka_page_put(page);
 	return found;
 }
 
 /* 7.3: the kernel's own all-or-nothing unplug; -EOPNOTSUPP elsewhere. */
 static int dka_ranges_unplug_kernel(struct dka_dev *d)
 {
-	struct range *ranges;
 	unsigned int i, n = 0;
 	struct device *blk;
 	int rc;
 
-	ranges = kcalloc(d->nr_ranges, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges)
-		return -ENOMEM;
 	for (i = 0; i < d->nr_ranges; i++)
 		if (d->ranges[i].added)
-			ranges[n++] = d->ranges[i].range;
-	rc = n ? dka_offline_and_remove_ranges(ranges, n) : 0;
-	kfree(ranges);
+			d->kranges[n++] = d->ranges[i].range;
+	rc = n ? dka_offline_and_remove_ranges(d->kranges, n) : 0;
 	if (rc == -EOPNOTSUPP)
 		return rc;
 	if (rc) {
@@ -546,26 +528,25 @@ static int dka_ranges_unplug_kernel(struct dka_dev *d)
 /**
  * dka_ranges_unplug() - offline every block and remove every range
  * @d: the device, added
- * @offline: set when every block went offline but a range stayed added
  *
  * Uses the kernel's offline_and_remove_memory_ranges() where exported
  * (7.3), else offlines block by block with rollback, then removes.
  *
- * Return: 0 with nothing added or reserved any more, or a negative errno:
- * with every block as it was, or (*@offline) every block offline.
+ * Return: 0 with nothing added or reserved any more, or a negative errno
+ * with every block as it was (the caller reads the blocks again: a kernel
+ * that refuses to remove offline memory leaves it offline).
  */
-int dka_ranges_unplug(struct dka_dev *d, bool *offline)
+int dka_ranges_unplug(struct dka_dev *d)
 {
 	int rc;
 
-	*offline = false;
+	lockdep_assert_held(&d->lock);
 	rc = dka_ranges_unplug_kernel(d);
 	if (rc != -EOPNOTSUPP)
 		return rc;
 	rc = dka_blocks_offline(d);
 	if (rc)
 		return rc;
-	*offline = true;
 	return dka_ranges_remove(d);
 }
 
@@ -584,74 +565,155 @@ static unsigned int dka_online_order(unsigned int i, unsigned int n)
 	return i ? n - i : 0;
 }
 
-/**
- * dka_blocks_online() - online every block of the device, or none
- * @d: the device, every block offline
- * @type: DKA_ONLINE, DKA_ONLINE_KERNEL or DKA_ONLINE_MOVABLE
- *
- * Return: 0 with every block online, or a negative errno after offlining
- * again the blocks it onlined (a failure of that is logged; the blocks
- * then show up in the "drift" attribute).
- */
-int dka_blocks_online(struct dka_dev *d, int type)
+/* How long an undo waits for a block that will not go offline. */
+#define DKA_UNDO_STALL (10 * HZ)
+
+/* An all-or-nothing online, run by a kernel thread (dka_blocks_online()). */
+struct dka_onliner {
+	struct dka_dev *d;
+	int type;		/* the online type */
+	bool undoing;		/* onlining failed, offlining them again */
+	atomic_t progress;	/* blocks done, for the stall watchdog */
+	int rc;
+	struct completion done;
+};
+
+/* Offline again blocks [0, @n) in online order; errors are logged. */
+static void dka_blocks_undo(struct dka_onliner *o, unsigned int n)
 {
-	unsigned int i, n;
-	sigset_t saved;
-	int rc = 0;
+	struct dka_dev *d = o->d;
 
-	for (i = 0; i < d->nr_blocks; i++) {
-		struct dka_block *b = &d->blocks[dka_online_order(i, d->nr_blocks)];
-
-		if (!b->dev)
-			continue;
-		rc = dka_block_write(b->dev, type, true);
-		if (rc) {
-			dev_err(d->dev, "%s of %s failed: %d%s; rolling back\n",
-				dka_state_name(type), dev_name(b->dev), rc,
-				rc == -EINTR ? " (interrupted)" : "");
-			break;
-		}
-	}
-	if (!rc)
-		return 0;
-	dka_signals_hold(&saved);
-	for (n = i; n--; ) {
+	while (n--) {
 		struct dka_block *b = &d->blocks[dka_online_order(n, d->nr_blocks)];
 		int err;
 
 		if (!b->dev)
 			continue;
-		err = dka_block_write(b->dev, DKA_OFFLINE, false);
-		if (err)
-			dev_err(d->dev, "rollback: %s could not be offlined again: %d\n",
-				dev_name(b->dev), err);
+		err = dka_block_write(b->dev, DKA_OFFLINE, true);
+		atomic_inc(&o->progress);
+		if (!err)
+			continue;
+		dev_err(d->dev, "rollback: %s could not be offlined again: %d%s\n",
+			dev_name(b->dev), err,
+			err == -EINTR ? " (given up: no progress in 10 s)" : "");
+		/* The watchdog's signal would end every further offline too. */
+		if (signal_pending(current))
+			break;
 	}
-	dka_signals_release(&saved);
-	return rc;
+}
+
+static int dka_online_thread(void *arg)
+{
+	struct dka_onliner *o = arg;
+	struct dka_dev *d = o->d;
+	unsigned int i;
+	int rc = 0;
+
+	/* The only signal it ever gets: the watchdog's "give up". */
+	allow_signal(SIGINT);
+	for (i = 0; i < d->nr_blocks; i++) {
+		struct dka_block *b = &d->blocks[dka_online_order(i, d->nr_blocks)];
+
+		if (!b->dev)
+			continue;
+		rc = dka_block_write(b->dev, o->type, false);
+		atomic_inc(&o->progress);
+		if (rc) {
+			dev_err(d->dev, "%s of %s failed: %d; rolling back\n",
+				dka_state_name(o->type), dev_name(b->dev), rc);
+			break;
+		}
+	}
+	if (rc) {
+		WRITE_ONCE(o->undoing, true);
+		dka_blocks_undo(o, i);
+	}
+	o->rc = rc;
+	complete(&o->done);
+	return 0;
+}
+
+/**
+ * dka_blocks_online() - online every block of the device, or none
+ * @d: the device, every block offline, in a transition of the caller
+ * @type: DKA_ONLINE, DKA_ONLINE_KERNEL or DKA_ONLINE_MOVABLE
+ *
+ * The blocks are onlined, and on a failure offlined again, by a kernel
+ * thread, which owns the device's blocks meanwhile while the caller waits:
+ * the kernel's offline gives up at once while a signal is pending, and a
+ * writer killed by SIGKILL (what SIGTERM becomes when nothing handles it)
+ * has one pending for good.  No signal of the writer reaches the thread,
+ * and the freezer leaves it alone, so neither the online (7.3's add and
+ * online is not interruptible either) nor its rollback is cut short.
+ * Offlining a block can wait on page migration for as long as a page is
+ * pinned: when no block of the rollback went offline for DKA_UNDO_STALL,
+ * the thread is told to give up (SIGINT ends the kernel's offline with
+ * -EINTR), so neither a state write nor a probe waits on it without bound.
+ *
+ * Return: 0 with every block online; or a negative errno after offlining
+ * again the blocks it onlined, which the caller checks by reading the
+ * blocks (a failure of that is logged); or, with nothing onlined, the
+ * error of starting the thread (-EINTR when the caller is being killed).
+ */
+int dka_blocks_online(struct dka_dev *d, int type)
+{
+	struct dka_onliner o = { .d = d, .type = type };
+	struct task_struct *t;
+	int seen = 0;
+
+	lockdep_assert_held(&d->lock);
+	init_completion(&o.done);
+	atomic_set(&o.progress, 0);
+	t = kthread_create(dka_online_thread, &o, "dka-online/%s",
+			   dev_name(d->dev));
+	if (IS_ERR(t)) {
+		dev_err(d->dev, "%s: cannot start its kernel thread: %ld\n",
+			dka_state_name(type), PTR_ERR(t));
+		return PTR_ERR(t);
+	}
+	get_task_struct(t);
+	dka_guard_hand_over(d, t);
+	wake_up_process(t);
+	while (!wait_for_completion_timeout(&o.done, DKA_UNDO_STALL)) {
+		int now = atomic_read(&o.progress);
+
+		if (now != seen || !READ_ONCE(o.undoing)) {
+			seen = now;
+			continue;
+		}
+		send_sig(SIGINT, t, 1);
+		wait_for_completion(&o.done);
+		break;
+	}
+	dka_guard_hand_over(d, current);
+	put_task_struct(t);
+	return o.rc;
 }
 
 /**
  * dka_blocks_census() - read every added block of the device once
  * @d: the device
  * @c: filled with the number of added blocks and how many are in each state
+ * @how: how to wait for a block whose change is in flight (enum dka_read)
  *
  * A block that cannot be read (going offline, a change in flight that we
- * were interrupted waiting for) counts as added but in no state.  When no
- * scratch page can be had, @c says that no block is added.
+ * were interrupted waiting for) counts as added but in no state.
+ *
+ * Return: 0, or -EAGAIN when @how is DKA_READ_TRY and a block was busy
+ * (@c is then incomplete).
  */
-void dka_blocks_census(struct dka_dev *d, struct dka_census *c)
+int dka_blocks_census(struct dka_dev *d, struct dka_census *c,
+		      enum dka_read how)
 {
-	char *page = dka_page_get();
 	unsigned int i;
 
+	lockdep_assert_held(&d->lock);
 	memset(c, 0, sizeof(*c));
-	if (!page)
-		return;
 	for (i = 0; i < d->nr_blocks; i++) {
 		if (!d->blocks[i].dev)
 			continue;
 		c->added++;
-		switch (dka_block_status(d->blocks[i].dev, page)) {
+		switch (dka_block_status(d->blocks[i].dev, d->page, how)) {
 		case DKA_BLK_OFFLINE:
 			c->offline++;
 			break;
@@ -661,9 +723,11 @@ void dka_blocks_census(struct dka_dev *d, struct dka_census *c)
 		case DKA_BLK_MOVABLE:
 			c->movable++;
 			break;
+		case -EAGAIN:
+			return -EAGAIN;
 		}
 	}
-	dka_page_put(page);
+	return 0;
 }
 
 /**
@@ -716,6 +780,8 @@ int dka_census_truth(const struct dka_census *c)
  * dka_blocks_drift() - count the blocks whose state differs from d->state
  * @d: the device
  *
+ * For readers of the "drift" attribute: interruptible.
+ *
  * Return: the number of added blocks that are not in the state the device
  * reports (0 while unplugged).
  */
@@ -723,7 +789,7 @@ unsigned int dka_blocks_drift(struct dka_dev *d)
 {
 	struct dka_census c;
 
-	dka_blocks_census(d, &c);
+	dka_blocks_census(d, &c, DKA_READ_INTR);
 	return dka_census_drift(&c, d->state);
 }
 
@@ -740,7 +806,7 @@ int dka_default_online_type(struct dka_dev *d)
 {
 	struct device_attribute *attr;
 	struct device *root = NULL;
-	char *page;
+	char *page = d->page;
 	unsigned int i;
 	int type, rc = -ENODEV;
 
@@ -762,15 +828,11 @@ int dka_default_online_type(struct dka_dev *d)
 	attr = dka_find_attr(root, "auto_online_blocks");
 	if (!attr || !attr->show)
 		return -EOPNOTSUPP;
-	page = dka_page_get();
-	if (!page)
-		return -ENOMEM;
 	if (attr->show(root, attr, page) > 0) {
 		rc = -EINVAL;
 		for (type = DKA_OFFLINE; type <= DKA_ONLINE_MOVABLE; type++)
 			if (sysfs_streq(page, dka_state_name(type)))
 				rc = type;
 	}
-	dka_page_put(page);
 	return rc;
 }

@@ -7,16 +7,20 @@
  *    controller can online or offline one of them meanwhile, nor, with
  *    exclusive=Y, at any time;
  *  - onlining is all or nothing, like unplugging: on failure the device
- *    goes back to where it was;
- *  - a KOBJ_CHANGE uevent after every state change.
+ *    goes back to where it was, whatever signal the writer gets;
+ *  - after a failed transition the blocks are read again, so "state" and
+ *    "drift" say what the memory is, even when a rollback failed;
+ *  - a KOBJ_CHANGE uevent after every state change, sent in order;
+ *  - the module cannot be unloaded while a device has memory online.
  *
  * Data flow of a write to /sys/bus/dax/devices/daxX.Y/state:
  *
  *   state_store() -> dka_set_state()  [d->lock, guard owner = current]
  *     "unplugged": dka_unplug(): dka_ranges_unplug(): 7.3's
  *                  offline_and_remove_memory_ranges(), or elsewhere
- *                  dka_blocks_offline() -> dka_ranges_remove()
+ *                  offline block by block (restore on failure) -> remove
  *     online type: dka_plug():   dka_ranges_add()     -> dka_blocks_online()
+ *     on failure:  dka_state_after(): the state the blocks are in
  *
  * where hotplug.c does the per-block work through each memory block's
  * own sysfs methods.
@@ -79,49 +83,76 @@ static void dka_notify_state(struct dka_dev *d, int state)
 	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
 }
 
+/*
+ * The state that @truth (dka_census_truth()) makes true: "online" stays
+ * while every block is online in whatever zone; otherwise the blocks' own.
+ */
+static int dka_state_for(int old, int truth)
+{
+	if (truth < 0 || truth == old)
+		return old;
+	if (old == DKA_ONLINE && truth != DKA_OFFLINE)
+		return old;
+	return truth;
+}
+
+/**
+ * dka_state_after() - the state of a device after a failed transition
+ * @d: the device, d->lock held
+ * @old: its state before the transition
+ *
+ * Read from the blocks, not assumed from what the rollback meant to do:
+ * unplugged when nothing is added; else the state every block agrees on,
+ * or, when they disagree (a rollback the kernel refused), the old state
+ * ("offline" if that was unplugged), with "drift" counting the others.
+ *
+ * Return: the state to report.
+ */
+static int dka_state_after(struct dka_dev *d, int old)
+{
+	struct dka_census c;
+
+	lockdep_assert_held(&d->lock);
+	if (!dka_ranges_left(d))
+		return DKA_UNPLUGGED;
+	dka_blocks_census(d, &c, DKA_READ_WAIT);
+	return dka_state_for(old == DKA_UNPLUGGED ? DKA_OFFLINE : old,
+			     dka_census_truth(&c));
+}
+
 /* Offline and remove everything, or change nothing.  d->lock held. */
 static int dka_unplug(struct dka_dev *d)
 {
-	bool offline;
 	int rc;
 
-	rc = dka_ranges_unplug(d, &offline);
-	/*
-	 * Once every block is offline nobody else can online one, so removal
-	 * only fails on a kernel bug; the blocks then stay offline and added,
-	 * and the state says so.
-	 */
-	if (!rc)
-		d->state = DKA_UNPLUGGED;
-	else if (offline)
-		d->state = DKA_OFFLINE;
+	rc = dka_ranges_unplug(d);
+	WRITE_ONCE(d->state, rc ? dka_state_after(d, d->state) : DKA_UNPLUGGED);
 	return rc;
 }
 
 /* Add and online everything in zone @type, or go back to unplugged. */
 static int dka_plug(struct dka_dev *d, int type)
 {
+	struct dka_census c;
 	int rc;
 
 	rc = dka_ranges_add(d);
-	if (rc)
-		return rc;
-	rc = dka_blocks_online(d, type);
+	if (!rc)
+		rc = dka_blocks_online(d, type);
 	if (!rc) {
-		d->state = type;
+		WRITE_ONCE(d->state, type);
 		return 0;
 	}
-	/* Added, and every block offline again if the rollback worked. */
-	d->state = DKA_OFFLINE;
-	if (dka_blocks_drift(d)) {
-		/* A block could not be offlined again: remove nothing, say so. */
-		d->state = type;
-		dev_err(d->dev, "could not roll back to unplugged; 'drift' counts the blocks that are not %s, write unplugged to retry\n",
-			dka_state_name(type));
-		return rc;
+	/* Remove only when every block went offline again: all or nothing. */
+	if (dka_ranges_left(d)) {
+		dka_blocks_census(d, &c, DKA_READ_WAIT);
+		if (c.offline == c.added)
+			dka_ranges_remove(d);
 	}
-	if (!dka_ranges_remove(d))
-		d->state = DKA_UNPLUGGED;
+	WRITE_ONCE(d->state, dka_state_after(d, DKA_UNPLUGGED));
+	if (d->state != DKA_UNPLUGGED)
+		dev_err(d->dev, "could not roll back to unplugged: %u blocks differ from %s ('drift'), write unplugged to retry\n",
+			dka_blocks_drift(d), dka_state_name(d->state));
 	return rc;
 }
 
@@ -129,6 +160,11 @@ static int dka_plug(struct dka_dev *d, int type)
  * dka_set_state() - move the device to @want, atomically
  * @d: the device
  * @want: DKA_UNPLUGGED or an online type
+ *
+ * Waiting for another transition of the device can be interrupted (7.3
+ * waits uninterruptibly): -EINTR then, nothing done.  The uevent is sent
+ * under d->lock, so that listeners see the states in the order they were
+ * taken.
  *
  * Return: 0 (also when already there), -EBUSY for an online type from
  * anything but unplugged, or the error of the failed transition, with
@@ -163,11 +199,9 @@ static int dka_set_state(struct dka_dev *d, int want)
 		dev_err(d->dev, "%s -> %s failed: %d, device stays %s\n",
 			dka_state_name(old), dka_state_name(want), rc,
 			dka_state_name(d->state));
-	want = d->state;
+	if (d->state != old)
+		dka_notify_state(d, d->state);
 	mutex_unlock(&d->lock);
-
-	if (want != old)
-		dka_notify_state(d, want);
 	return rc;
 }
 
@@ -229,41 +263,39 @@ const struct attribute_group *dka_dev_groups[] = {
 };
 
 /*
- * The state that @truth (dka_census_truth()) makes true: "online" stays
- * while every block is online in whatever zone; otherwise the blocks' own.
- */
-static int dka_state_for(int old, int truth)
-{
-	if (truth < 0 || truth == old)
-		return old;
-	if (old == DKA_ONLINE && truth != DKA_OFFLINE)
-		return old;
-	return truth;
-}
-
-/*
  * Someone changed blocks behind "state" (exclusive=N), e.g. daxctl onlining
  * a device block by block: when all blocks agree again, "state" follows
  * them; while they disagree, "drift" counts those that differ.  Both are
- * logged and announced.
+ * logged and announced (under d->lock, in order with the transitions').
+ * A transition can hold d->lock, and a change in flight a block's lock, for
+ * long (page migration): the work never sleeps on either (a hung kworker),
+ * it looks again a little later.
  */
 static void dka_drift_work(struct work_struct *work)
 {
-	struct dka_dev *d = container_of(work, struct dka_dev, drift_work);
+	struct dka_dev *d = container_of(to_delayed_work(work), struct dka_dev,
+					 drift_work);
 	char env_state[48], env_drift[32];
 	char *envp[3] = { env_drift };
 	struct dka_census c;
 	unsigned int n;
 	int old, now;
 
-	mutex_lock(&d->lock);
+	if (!mutex_trylock(&d->lock)) {
+		schedule_delayed_work(&d->drift_work, HZ / 10);
+		return;
+	}
+	/* A block whose change is in flight may stay locked for long, too. */
+	if (dka_blocks_census(d, &c, DKA_READ_TRY)) {
+		mutex_unlock(&d->lock);
+		schedule_delayed_work(&d->drift_work, HZ / 10);
+		return;
+	}
 	old = d->state;
-	dka_blocks_census(d, &c);
 	if (old != DKA_UNPLUGGED)
-		d->state = dka_state_for(old, dka_census_truth(&c));
+		WRITE_ONCE(d->state, dka_state_for(old, dka_census_truth(&c)));
 	now = d->state;
 	n = dka_census_drift(&c, now);
-	mutex_unlock(&d->lock);
 
 	snprintf(env_drift, sizeof(env_drift), "DAX_KMEM_DRIFT=%u", n);
 	if (now != old) {
@@ -280,6 +312,7 @@ static void dka_drift_work(struct work_struct *work)
 		dev_info(d->dev, "memory blocks changed behind 'state' (exclusive=N): all %u are %s again\n",
 			 d->nr_blocks, dka_state_name(now));
 	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
+	mutex_unlock(&d->lock);
 }
 
 /*
@@ -333,16 +366,51 @@ static int dka_dev_dax_sane(struct dev_dax *dev_dax)
 	return -EINVAL;
 }
 
-/* Memory-block align range @i of the device; empty if nothing is left. */
+/*
+ * Memory-block align range @i of the device; empty if nothing is left.
+ * (Compared as an exclusive end: a range inside [0, block size) would
+ * otherwise end at -1, every block.)
+ */
 static void dka_align_range(struct dev_dax *dev_dax, int i, struct range *r)
 {
 	const struct range *raw = &dev_dax->ranges[i].range;
 	u64 bsz = memory_block_size_bytes();
+	u64 start = ALIGN(raw->start, bsz);
+	u64 end = ALIGN_DOWN(raw->end + 1, bsz);
 
-	r->start = ALIGN(raw->start, bsz);
-	r->end = ALIGN_DOWN(raw->end + 1, bsz) - 1;
-	if (r->start > raw->end || r->end < raw->start || r->end < r->start)
+	if (end <= start)
 		*r = (struct range){ .start = 1, .end = 0 };
+	else
+		*r = (struct range){ .start = start, .end = end - 1 };
+}
+
+static void dka_dev_free(struct dka_dev *d)
+{
+	free_page((unsigned long)d->page);
+	kfree(d->kranges);
+	kvfree(d->blocks);
+	kfree(d);
+}
+
+/*
+ * Free @d, out of the guard with its drift work cancelled (unbind, failed
+ * probe).  Memory that stayed added (online at unbind, or a removal the
+ * kernel refused) is in use until reboot: its resources name d->res_name
+ * and dka_kmem_name, its node keeps its memory group and tier, so those
+ * are never freed.
+ */
+static void dka_dev_release(struct dka_dev *d)
+{
+	if (dka_ranges_left(d)) {
+		dka_any_hotremove_failed = true;
+		dev_err(d->dev, "memory left added stays in use until reboot; this device cannot be bound again before that\n");
+		dka_blocks_put_all(d);
+	} else {
+		dka_node_tier_clear(d->nid);
+		dka_mgroup_unregister(d->mgid);
+		kfree(d->res_name);
+	}
+	dka_dev_free(d);
 }
 
 /* Allocate the device data with aligned ranges; NULL data: see errno. */
@@ -377,20 +445,15 @@ static struct dka_dev *dka_dev_alloc(struct dev_dax *dev_dax, u64 *total)
 		*total += range_len(&r->range);
 	}
 	d->nr_blocks = nr_blocks;
-	if (nr_blocks) {
-		d->blocks = kcalloc(nr_blocks, sizeof(*d->blocks), GFP_KERNEL);
-		if (!d->blocks) {
-			kfree(d);
-			return NULL;
-		}
+	/* 16 bytes a block: 2 MiB for 16 TiB of 128 MiB blocks. */
+	d->blocks = kvcalloc(max(nr_blocks, 1U), sizeof(*d->blocks), GFP_KERNEL);
+	d->kranges = kcalloc(d->nr_ranges, sizeof(*d->kranges), GFP_KERNEL);
+	d->page = (char *)__get_free_page(GFP_KERNEL);
+	if (!d->blocks || !d->kranges || !d->page) {
+		dka_dev_free(d);
+		return NULL;
 	}
 	return d;
-}
-
-static void dka_dev_free(struct dka_dev *d)
-{
-	kfree(d->blocks);
-	kfree(d);
 }
 
 /**
@@ -402,10 +465,13 @@ static void dka_dev_free(struct dka_dev *d)
  * and the blocks are onlined per the kernel's default policy, which then
  * is the state ("offline" when the policy is offline).  Unlike kmem, all
  * ranges are added or none (nothing is online yet when one fails), and
- * onlining is all or nothing: if it fails, the blocks stay offline and
- * the state reads "offline".
+ * onlining is all or nothing: if it fails, the blocks go offline again
+ * (dka_blocks_online(): not stopped by signals, not waiting on page
+ * migration without bound) and the state says what they are.
  *
- * Return: 0 or a negative errno with nothing changed.
+ * Return: 0, or a negative errno with nothing changed (or, should the
+ * kernel refuse to remove what a failed add added, that memory left
+ * offline until reboot, logged).
  */
 int dka_probe(struct dev_dax *dev_dax)
 {
@@ -436,7 +502,7 @@ int dka_probe(struct dev_dax *dev_dax)
 	d->state = DKA_UNPLUGGED;
 	mutex_init(&d->lock);
 	INIT_LIST_HEAD(&d->guard_node);
-	INIT_WORK(&d->drift_work, dka_drift_work);
+	INIT_DELAYED_WORK(&d->drift_work, dka_drift_work);
 
 	rc = -ENOMEM;
 	d->res_name = kstrdup(dev_name(dev), GFP_KERNEL);
@@ -464,16 +530,23 @@ int dka_probe(struct dev_dax *dev_dax)
 		mutex_unlock(&d->lock);
 		goto err_guard;
 	}
-	d->state = DKA_OFFLINE;
+	WRITE_ONCE(d->state, DKA_OFFLINE);
 	type = dka_default_online_type(d);
-	if (type < 0)
+	if (type < 0) {
 		dev_warn(dev, "cannot read the kernel's online policy (%d): leaving the memory offline\n",
 			 type);
-	else if (type != DKA_OFFLINE && dka_blocks_online(d, type))
-		dev_warn(dev, "could not online every block as %s: leaving the memory offline\n",
-			 dka_state_name(type));
-	else
-		d->state = type;
+	} else if (type != DKA_OFFLINE && dka_blocks_online(d, type)) {
+		WRITE_ONCE(d->state, dka_state_after(d, DKA_OFFLINE));
+		if (d->state == DKA_OFFLINE && !dka_blocks_drift(d))
+			dev_warn(dev, "could not online every block as %s: leaving the memory offline\n",
+				 dka_state_name(type));
+		else
+			dev_err(dev, "could not online every block as %s, nor offline them all again: state %s, %u blocks differ ('drift'); write unplugged to retry\n",
+				dka_state_name(type), dka_state_name(d->state),
+				dka_blocks_drift(d));
+	} else {
+		WRITE_ONCE(d->state, type);
+	}
 	dka_guard_end(d);
 	mutex_unlock(&d->lock);
 
@@ -482,6 +555,12 @@ int dka_probe(struct dev_dax *dev_dax)
 
 err_guard:
 	dka_guard_del(d);
+	cancel_delayed_work_sync(&d->drift_work);
+	if (dka_ranges_left(d)) {
+		/* The memory group and tier stay with the memory (dka_dev_release()). */
+		dka_dev_release(d);
+		return rc;
+	}
 	dka_node_tier_clear(d->nid);
 err_mgroup:
 	dka_mgroup_unregister(d->mgid);
@@ -499,32 +578,20 @@ err_free:
  * Unbind cannot be refused and must not block in page migration, so
  * memory that is still online stays added until reboot, with an error
  * line per range.  The strings its resources point at are never freed.
+ * (rmmod cannot get here with memory online: the guard holds the module.)
  */
 void dka_remove(struct dev_dax *dev_dax)
 {
 	struct dka_dev *d = dev_get_drvdata(&dev_dax->dev);
-	int rc;
 
 	mutex_lock(&d->lock);
 	dka_guard_begin(d);
-	rc = dka_ranges_remove(d);
+	dka_ranges_remove(d);
 	dka_guard_end(d);
 	mutex_unlock(&d->lock);
 	dka_guard_del(d);
-	cancel_work_sync(&d->drift_work);
-
-	if (rc) {
-		dka_any_hotremove_failed = true;
-		dev_err(&dev_dax->dev, "memory left online stays in use until reboot; this device cannot be bound again before that\n");
-		/* The memory group and tier stay with the memory; d->res_name too. */
-		dka_blocks_put_all(d);
-		dka_dev_free(d);
-	} else {
-		dka_node_tier_clear(d->nid);
-		dka_mgroup_unregister(d->mgid);
-		kfree(d->res_name);
-		dka_dev_free(d);
-	}
+	cancel_delayed_work_sync(&d->drift_work);
+	dka_dev_release(d);
 	dev_set_drvdata(&dev_dax->dev, NULL);
 }
 
