@@ -630,6 +630,17 @@ static int dka_online_thread(void *arg)
 	}
 	o->rc = rc;
 	complete(&o->done);
+	/*
+	 * The module may be unloaded as soon as the writer returns: wait for
+	 * its kthread_stop(), which returns once this thread has left our code.
+	 */
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
 	return 0;
 }
 
@@ -685,6 +696,7 @@ int dka_blocks_online(struct dka_dev *d, int type)
 		wait_for_completion(&o.done);
 		break;
 	}
+	kthread_stop(t);
 	dka_guard_hand_over(d, current);
 	put_task_struct(t);
 	return o.rc;

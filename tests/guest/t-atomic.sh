@@ -17,7 +17,9 @@ PARAM=/sys/module/dax_kmem_atomic/parameters/exclusive
 # left online behind an error. With "term" the writer gets SIGTERM with no
 # handler, which the kernel turns into SIGKILL when it is sent (timeout(1),
 # systemctl stop, udev killing a worker): it cannot be held off, and the
-# rollback must still end with nothing online.
+# rollback must still end with nothing online. With "freeze" the system
+# freezes tasks for a suspend meanwhile (the freezer's fake signal is
+# pending in the writer until it returns to user space).
 online_vetoed() {
 	dax_single dax0.0
 	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
@@ -36,6 +38,20 @@ online_vetoed() {
 		EIO | EINTR) at_rc=0 ;;
 		*) why "signalled online returned $(cat /tmp/veto-intr.out), want EIO or EINTR"; at_rc=1 ;;
 		esac
+	elif [ "${1:-}" = freeze ]; then
+		modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" delay_ms=3000 ||
+			{ why "helper load failed"; return 1; }
+		sysfs-write "$DAXBUS/devices/dax0.0/state" online_movable >/tmp/veto-frz.out &
+		at_pid=$!
+		sleep 1
+		# freeze every task and thaw them again (pm_test: no real sleep)
+		echo freezer >/sys/power/pm_test
+		echo freeze >/sys/power/state 2>/tmp/veto-frz.err ||
+			info "freeze: $(cat /tmp/veto-frz.err)"
+		echo none >/sys/power/pm_test
+		wait $at_pid
+		expect_eq "online during a freeze" "$(cat /tmp/veto-frz.out)" EIO
+		at_rc=$?
 	elif [ "${1:-}" = term ]; then
 		modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" delay_ms=3000 ||
 			{ why "helper load failed"; return 1; }
@@ -62,6 +78,7 @@ online_vetoed() {
 check "online fails at a middle block (vetoed): error returned, back to unplugged, nothing left" online_vetoed
 check "online fails at a middle block with a signal pending: rolled back all the same, back to unplugged" online_vetoed signal
 check "online fails at a middle block, the writer killed by SIGTERM meanwhile: rolled back all the same, back to unplugged" online_vetoed term
+check "online fails at a middle block while the system freezes tasks (suspend): rolled back all the same, back to unplugged" online_vetoed freeze
 
 probe_vetoed() {
 	dax_single dax0.0
