@@ -27,6 +27,7 @@
  */
 #include <linux/kobject.h>
 #include <linux/memory.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/numa.h>
 #include <linux/slab.h>
