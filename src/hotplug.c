@@ -596,9 +596,9 @@ static void dka_blocks_undo(struct dka_onliner *o, unsigned int n)
 		dev_err(d->dev, "rollback: %s could not be offlined again: %d%s\n",
 			dev_name(b->dev), err,
 			err == -EINTR ? " (given up: no progress in 10 s)" : "");
-		/* The watchdog's signal would end every further offline too. */
+		/* The watchdog gave up on this block only: go on with the rest. */
 		if (signal_pending(current))
-			break;
+			flush_signals(current);
 	}
 }
 
@@ -657,9 +657,10 @@ static int dka_online_thread(void *arg)
  * and the freezer leaves it alone, so neither the online (7.3's add and
  * online is not interruptible either) nor its rollback is cut short.
  * Offlining a block can wait on page migration for as long as a page is
- * pinned: when no block of the rollback went offline for DKA_UNDO_STALL,
- * the thread is told to give up (SIGINT ends the kernel's offline with
- * -EINTR), so neither a state write nor a probe waits on it without bound.
+ * pinned: when the rollback made no progress for DKA_UNDO_STALL, the
+ * thread is told to give that block up (SIGINT ends the kernel's offline
+ * with -EINTR) and goes on with the others, so neither a state write nor a
+ * probe waits on migration without bound.
  *
  * Return: 0 with every block online; or a negative errno after offlining
  * again the blocks it onlined, which the caller checks by reading the
@@ -688,13 +689,9 @@ int dka_blocks_online(struct dka_dev *d, int type)
 	while (!wait_for_completion_timeout(&o.done, DKA_UNDO_STALL)) {
 		int now = atomic_read(&o.progress);
 
-		if (now != seen || !READ_ONCE(o.undoing)) {
-			seen = now;
-			continue;
-		}
-		send_sig(SIGINT, t, 1);
-		wait_for_completion(&o.done);
-		break;
+		if (now == seen && READ_ONCE(o.undoing))
+			send_sig(SIGINT, t, 1);
+		seen = now;
 	}
 	kthread_stop(t);
 	dka_guard_hand_over(d, current);

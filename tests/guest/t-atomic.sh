@@ -117,6 +117,52 @@ probe_vetoed_term() {
 }
 check "probe with a vetoed block, the binding task killed by SIGTERM: every block offline, state offline" probe_vetoed_term
 
+# A probe whose online is vetoed (9th block) after the helper pinned a
+# movable page in a block it had already onlined (13th): the rollback's
+# offline of that block would retry page migration for as long as the pin
+# lasts, holding the device's lock inside the bind. The bind must return:
+# the rollback gives that block up after 10 s without progress and
+# offlines the others; state offline, drift 1 (that block), logged. Once
+# the pin is gone, unplugged takes everything away.
+probe_vetoed_pinned() {
+	dax_single dax0.0
+	dax_release dax0.0
+	at_b=$(blocks_of dax0.0 | sed -n 9p)
+	at_p=$(blocks_of dax0.0 | sed -n 13p)
+	modprobe $HELPER mode=veto_online pfn="$(first_pfn "$at_b")" nid="$(dnode dax0.0)" \
+		pfn2="$(first_pfn "$at_p")" || { why "helper load failed"; return 1; }
+	at_old=$(policy)
+	set_policy online_movable
+	sysfs-write "$DAXBUS/drivers/$DRV/new_id" dax0.0 >/tmp/pin-bind.out &
+	at_pid=$!
+	at_i=0
+	while kill -0 $at_pid 2>/dev/null && [ $at_i -lt 60 ]; do
+		sleep 1
+		at_i=$((at_i + 1))
+	done
+	set_policy "$at_old"
+	if kill -0 $at_pid 2>/dev/null; then
+		kill -9 $at_pid
+		wait $at_pid
+		rmmod $HELPER
+		why "the bind still waits after 60 s (killed)"
+		return 1
+	fi
+	wait $at_pid
+	info "probe with a pinned page in an onlined block returned after about $at_i s"
+	at_on=$(block_states dax0.0 | grep ':online$' | tr '\n' ' ')
+	at_rc=0
+	[ "$(dax_driver dax0.0)" = "$DRV" ] || { why "not bound"; at_rc=1; }
+	[ $at_rc = 1 ] || [ "$at_on" = "$at_p:online " ] || { why "online blocks: $at_on, want $at_p"; at_rc=1; }
+	[ $at_rc = 1 ] || { state_is dax0.0 offline && drift_is dax0.0 1; } || at_rc=1
+	[ $at_rc = 1 ] || dmesg | grep -q "dax0.0: rollback: memory$at_p could not be offlined again: -4 (given up" ||
+		{ why "no log line giving memory$at_p up"; at_rc=1; }
+	rmmod $HELPER
+	[ $at_rc = 0 ] || return 1
+	write_expect "$DAXBUS/devices/dax0.0/state" unplugged OK && blocks_are dax0.0 absent
+}
+check "probe with a vetoed block and a page pinned in an onlined one: bind returns, that block given up, state offline, drift 1" probe_vetoed_pinned
+
 # ---- ownership of the blocks ----
 
 exclusive_refuses() {

@@ -10,9 +10,11 @@
  *	holds a movable-flagged page that nothing can migrate, in a
  *	ZONE_MOVABLE block: offlining retries until the writer is signalled;
  *	with pfn2, one in the block of pfn Q too (on the same node);
- *   insmod dka_test_helper.ko mode=veto_online pfn=P [delay_ms=T]
+ *   insmod dka_test_helper.ko mode=veto_online pfn=P [delay_ms=T] [nid=N pfn2=Q]
  *	a memory notifier refuses to online the block of pfn P (-EIO),
  *	after sleeping T ms in it (time for a test to signal the writer);
+ *	with pfn2, it first pins a movable page in the (online) block of pfn
+ *	Q, so that the rollback's offline of that block waits on migration;
  *   insmod dka_test_helper.ko mode=claim pfn=P
  *	claims the block of pfn P in /proc/iomem ("dka_test_helper"), as
  *	another driver would: a bind that needs that range cannot reserve it.
@@ -105,6 +107,19 @@ static int veto_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_OK;
 	if (delay_ms)
 		msleep(delay_ms);
+	if (pfn2 && !pinned2) {
+		unsigned long pages = blk_end - blk_start, start = blk_start;
+
+		blk_start = pfn2 & ~(pages - 1);
+		blk_end = blk_start + pages;
+		if (!pin_page(GFP_HIGHUSER_MOVABLE)) {
+			pinned2 = pinned;
+			pinned2_order = pinned_order;
+			pinned = NULL;
+		}
+		blk_start = start;
+		blk_end = start + pages;
+	}
 	pr_info("dka_test_helper: vetoing online of pfns %#lx-%#lx\n",
 		mn->start_pfn, mn->start_pfn + mn->nr_pages - 1);
 	return notifier_from_errno(-EIO);
