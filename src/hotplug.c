@@ -595,7 +595,7 @@ static void dka_blocks_undo(struct dka_onliner *o, unsigned int n)
 			continue;
 		dev_err(d->dev, "rollback: %s could not be offlined again: %d%s\n",
 			dev_name(b->dev), err,
-			err == -EINTR ? " (given up: no progress in 10 s)" : "");
+			err == -EINTR ? " (given up: no progress in 10 s or more)" : "");
 		/* The watchdog gave up on this block only: go on with the rest. */
 		if (signal_pending(current))
 			flush_signals(current);
