@@ -2,7 +2,7 @@
 # tests/bench.sh [--kernel NAME]... [--sizes LIST] [--multi GIBxRANGES|none]
 #                [--reps N] [--interf GIB|0] [--who LIST] [--jobs N]
 #                [--trace GIB|0] [--out DIR] [--docs]
-# `make bench` (issue 6): a benchmark, not a test -- it reports timings, it
+# `make bench`: a benchmark, not a test -- it reports timings, it
 # does not pass or fail on them. For each kernel (default: 6.1 and 7.3) it
 # builds the module (build flavour "bench"), boots one big QEMU guest (node
 # 1 large enough for the biggest device; RAM is allocated lazily) and runs

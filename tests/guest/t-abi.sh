@@ -1,5 +1,5 @@
 #!/bin/sh
-# The `state` ABI checks of DESIGN.md section 2. They must pass identically on
+# The `state` ABI checks (README.md, "The states"). They must pass identically on
 # Linux 7.3's in-kernel kmem (DRV=kmem, the oracle) and on dax_kmem_atomic.
 # Sourced by /init with lib.sh loaded; $DRV names the driver under test.
 

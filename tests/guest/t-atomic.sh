@@ -1,5 +1,5 @@
 #!/bin/sh
-# Beyond Linux 7.3 (DESIGN.md section 3): ownership of the blocks, atomic
+# Beyond Linux 7.3 (README.md, "The states"): ownership of the blocks, atomic
 # online, rollback of a failed online, drift, the uevent.  Our module only:
 # the in-kernel kmem has none of this (the unplug rollbacks 7.3 also has are
 # in t-rollback.sh).  Sourced by /init with lib.sh.

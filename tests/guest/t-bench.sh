@@ -1,7 +1,7 @@
 #!/bin/sh
 # dka: not-in-all (make bench: a benchmark, booted by tests/bench.sh in a big guest)
 #
-# Issue 6: time, in the guest, what users wait on, for every contender on
+# The benchmark: time, in the guest, what users wait on, for every contender on
 # the same device layout in one boot:
 #   ours    our state writes: bind (probe, policy offline), unplugged ->
 #           online_movable / online_kernel / online and back, bind with the

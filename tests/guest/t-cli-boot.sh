@@ -1,7 +1,7 @@
 #!/bin/sh
 # dka: not-in-all (a boot of its own, after cli: real udev runs the shipped rule)
 #
-# Issue 7, the boot-time path: a policy file in /etc/dax-kmem-atomic.d, the
+# The command's boot-time path: a policy file in /etc/dax-kmem-atomic.d, the
 # packaged udev rule (tool/90-dax-kmem-atomic.rules, in the initramfs's
 # /lib/udev/rules.d) and Debian 12's systemd-udevd, started as at boot (no
 # systemd here, so the rule takes its RUN path), then the coldplug that a
@@ -26,7 +26,7 @@ udev_start() {
 
 boot_apply() {
 	mkdir -p $PD
-	printf '# issue 7 boot test\n[boot-test]\nnode = 1\nmin-size = 1G\nstate = online_movable\n' >$PD/50-boot.conf
+	printf '# boot-time policy test\n[boot-test]\nnode = 1\nmin-size = 1G\nstate = online_movable\n' >$PD/50-boot.conf
 	dax_release dax0.0
 	rmmod dax_kmem_atomic 2>/dev/null
 	[ ! -d $MOD ] || { why "cannot unload dax_kmem_atomic before the boot test"; return 1; }

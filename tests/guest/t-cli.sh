@@ -1,5 +1,5 @@
 #!/bin/sh
-# Issue 7: the dax-kmem-atomic command (tool/), built on the host and packed
+# The dax-kmem-atomic command (tool/), built on the host and packed
 # with its libraries: list (human and --json, every field against sysfs),
 # attach (from device_dax, unbound, with --state, loading the module through
 # libkmod), set (each state, a bad word, a refused write: exit code,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # dka: not-in-all (a boot of its own: dka.driver=replace)
 #
-# Replace mode (issue 4): with conf/dax-kmem-atomic.conf enabled in
+# Replace mode: with conf/dax-kmem-atomic.conf enabled in
 # /etc/modprobe.d, our module takes the in-kernel kmem's place, and
 # unmodified daxctl -- bookworm's (76) and sid's (85), each on its own
 # libraries -- manages the device through it: reconfigure-device to

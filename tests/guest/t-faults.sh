@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fault injection at every position (issue 5), our module only; completes
+# Fault injection at every position, our module only; completes
 # t-rollback.sh (unplug failing at the first block and at the last block of
 # the last range, EINTR) and t-atomic.sh (online vetoed at a middle block,
 # at probe, a device too small for one block):

@@ -1,6 +1,6 @@
 #!/bin/sh
 # dka: not-in-all (needs a second soft-reserved range on the command line: run.sh boots it after t-atomic.sh)
-# Issue 3: in the default mode the driver binds only by explicit request
+# In the default mode the driver binds only by explicit request
 # (new_id, then bind/drivers_probe of a listed device) and never competes with
 # kmem or device_dax. On 6.12+ hmem regions are kmem-typed (IORESOURCE_DAX_KMEM)
 # and the dax bus matches a driver by type: a driver declaring kmem's type

@@ -5,7 +5,7 @@
  * random bytes and lengths (empty, NUL bytes, up to 4 KiB and beyond,
  * whitespace, prefixes, case variants and extensions of the valid words,
  * and now and then a valid word).  Each result is checked against a model
- * of the attribute (DESIGN.md section 2, sysfs_streq() parsing), and so is
+ * of the attribute (README.md "The states", sysfs_streq() parsing), and so is
  * the state read back after every write.  Valid words other than the
  * listed ones (default: unplugged,online_movable) are not sent, so that the
  * transitions the fuzzer makes cannot fail for reasons of their own (a
