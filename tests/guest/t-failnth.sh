@@ -1,0 +1,427 @@
+#!/bin/sh
+# dka: not-in-all (needs a kernel with CONFIG_FAULT_INJECTION, the debug
+# kernel 6.1-debug, and hours of its boot: DKA_FLAVOR=failnth tests/run.sh
+# --kernel 6.1-debug --tests failnth)
+#
+# Systematic fault injection (fail-nth), our module only.  For each
+# operation, for N = 1, 2, 3, ...: the precondition is set up and
+# snapshotted (driver, state, drift, the blocks' states and zones, the
+# device's /proc/iomem lines, MemTotal), the operation's one write(2) is
+# done with the N-th fault-injection point of the writing task failed
+# (sysfs-write -f N: /proc/thread-self/fail-nth; failslab and
+# fail_page_alloc count every allocation of the task, GFP_KERNEL and
+# order 0 included), and the invariant checked: the operation succeeded
+# (the state asked for, every block in it), or nothing changed (the
+# snapshot again); only where the README says so something else (a bind
+# whose online fails stays bound with the memory offline, state offline).
+# Always: state agrees with the blocks, drift reads 0, and no oops,
+# WARNING, BUG, KASAN, lockdep, ODEBUG or hung-task report in the kernel
+# log.  The sweep ends at the first N that is not injected (the operation
+# has fewer points than N), which must succeed; FN_CAP (dka.failnth_cap=,
+# default 1000) is a failure.  After each operation's sweep, kmemleak:
+# no new report.
+#
+# What fail-nth does not reach: the online itself and its rollback run in
+# a kernel thread of the module (dka-online/daxX.Y: the writer's signals do
+# not reach it, nor does its fail-nth), so a state write or bind that
+# onlines is swept up to the thread's start; allocations by kthreadd, by
+# workqueues and in interrupts are not the writer's either.
+#
+# Device: dax0.0 in two ranges of one 128 MiB block each (dax0.1 between
+# them, unbound), so that the per-range paths are swept (the second range
+# failing after the first was added) at a size the debug kernel under TCG
+# sweeps in hours; the per-block code is the same for 2 blocks as for 16.
+#
+# Result lines: one check per operation; the figures in a line
+# "@@DKA-INFO failnth OP: ..." (N reached, faults injected, outcomes,
+# violations), each violation in "@@DKA-INFO failnth OP N=n: ..." lines with
+# the snapshot's difference and the kernel log lines of that write.
+# Sourced by /init with lib.sh.
+
+FN_CAP=1000
+FN_OPS=""
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	dka.failnth_cap=*) FN_CAP=${w#dka.failnth_cap=} ;;
+	dka.failnth_ops=*) FN_OPS=$(echo "${w#dka.failnth_ops=}" | tr ',' ' ') ;;
+	esac
+done
+FN_NTH=/proc/thread-self/fail-nth
+FN_DBG=/sys/kernel/debug
+FN_DEV=dax0.0
+FN_D=$DAXBUS/devices/$FN_DEV
+FN_KMSG=/tmp/fn-kmsg
+FN_TOTAL_VIOL=0
+
+# ---- set-up --------------------------------------------------------------
+
+# fn_faults_on: fail-nth needs a kernel with fault injection; failslab and
+# fail_page_alloc then count and fail the writing task's allocations only
+# (fail-nth is per task; probability 0: nothing else is ever failed).
+# Their per-capability filters take precedence over fail-nth, so every
+# allocation is made a candidate: those that may sleep (ignore-gfp-wait N),
+# highmem ones and order 0 (min-order 0). verbose 1: one "FAULT_INJECTION:
+# forcing a failure" line per fault (not for __GFP_NOWARN ones), without
+# the stack dump of verbose 2 (a "Call Trace" fails the harness's log check).
+fn_faults_on() {
+	local a
+	[ -e "$FN_NTH" ] ||
+		why "no $FN_NTH: kernel $(uname -r) has no CONFIG_FAULT_INJECTION; boot the debug kernel (tests/debug-kernel.sh: --kernel 6.1-debug)" ||
+		return 1
+	for a in failslab fail_page_alloc; do
+		[ -d "$FN_DBG/$a" ] ||
+			why "no $FN_DBG/$a: kernel $(uname -r) lacks CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC or CONFIG_FAULT_INJECTION_DEBUG_FS" ||
+			return 1
+		echo 0 >"$FN_DBG/$a/probability" &&
+			echo N >"$FN_DBG/$a/task-filter" &&
+			echo 1 >"$FN_DBG/$a/verbose" &&
+			echo N >"$FN_DBG/$a/ignore-gfp-wait" ||
+			why "cannot configure $FN_DBG/$a" || return 1
+	done
+	echo N >"$FN_DBG/failslab/cache-filter" &&
+		echo N >"$FN_DBG/fail_page_alloc/ignore-gfp-highmem" &&
+		echo 0 >"$FN_DBG/fail_page_alloc/min-order" ||
+		why "cannot configure the filters of failslab and fail_page_alloc" || return 1
+	info "failnth: failslab and fail_page_alloc: probability 0, task-filter N, verbose 1, ignore-gfp-wait N, cache-filter N, ignore-gfp-highmem N, min-order 0; cap N=$FN_CAP"
+}
+
+# fn_layout: dax0.0 in two ranges of one block each, dax0.1 between them;
+# the MemTotal of the device unplugged (FN_BASE) and its size in kB.
+fn_layout() {
+	set_policy offline
+	dax_single $FN_DEV || return 1
+	dax_resize $FN_DEV "$BLOCK_SIZE" || return 1
+	at_n=$(region_create $FN_DEV) || { why "cannot create a second device"; return 1; }
+	dax_resize "$at_n" "$BLOCK_SIZE" || return 1
+	dax_resize $FN_DEV $((2 * BLOCK_SIZE)) || return 1
+	expect_eq "ranges of $FN_DEV" "$(dax_ranges $FN_DEV | wc -l)" 2 || return 1
+	expect_eq "blocks of $FN_DEV" "$(nblocks_of $FN_DEV)" 2 || return 1
+	FN_BASE=$(memtotal_kb)
+	FN_KB=$((2 * BLOCK_SIZE / 1024))
+	info "failnth: $FN_DEV: $(dax_ranges $FN_DEV | tr '\n' ';') blocks $(blocks_of $FN_DEV | tr '\n' ' ')(between them $at_n), MemTotal unplugged $FN_BASE kB"
+}
+
+# ---- preconditions (each from whatever state the last write left) -------
+
+fn_forget() { echo $FN_DEV >"$DAXBUS/drivers/$DRV/remove_id" 2>/dev/null || true; }
+
+# unbound, not in our driver's id list (new_id then adds it: swept too)
+fn_pre_unbound() {
+	dax_release $FN_DEV || { why "$FN_DEV cannot be released from $(dax_driver $FN_DEV)"; return 1; }
+	fn_forget
+	[ -z "$(dax_driver $FN_DEV)" ] || why "$FN_DEV still bound to $(dax_driver $FN_DEV)"
+}
+
+# bound to us (by a bind with policy offline when it is not), state offline
+fn_pre_offline() {
+	if [ "$(dax_driver $FN_DEV)" = "$DRV" ] && [ "$(dax_state $FN_DEV)" = offline ]; then
+		return 0
+	fi
+	fn_pre_unbound || return 1
+	fresh_bind $FN_DEV offline || { why "bind of $FN_DEV (policy offline) failed"; return 1; }
+	state_is $FN_DEV offline
+}
+
+fn_pre_unplugged() {
+	if [ "$(dax_driver $FN_DEV)" != "$DRV" ]; then
+		fn_pre_unbound || return 1
+		fresh_bind $FN_DEV offline || { why "bind of $FN_DEV (policy offline) failed"; return 1; }
+	fi
+	[ "$(dax_state $FN_DEV)" = unplugged ] || set_state $FN_DEV unplugged ||
+		{ why "$FN_DEV: unplugged refused from $(dax_state $FN_DEV)"; return 1; }
+	state_is $FN_DEV unplugged
+}
+
+# fn_pre_online TYPE
+fn_pre_online() {
+	[ "$(dax_driver $FN_DEV)" = "$DRV" ] && [ "$(dax_state $FN_DEV)" = "$1" ] && return 0
+	fn_pre_unplugged || return 1
+	set_state $FN_DEV "$1" || { why "$FN_DEV: $1 refused from unplugged"; return 1; }
+	state_is $FN_DEV "$1"
+}
+
+# ---- snapshots and invariants --------------------------------------------
+
+# fn_snap: what the invariant compares, one item a line
+fn_snap() {
+	echo "driver $(dax_driver $FN_DEV)"
+	if [ "$(dax_driver $FN_DEV)" = "$DRV" ]; then
+		echo "state $(dax_state $FN_DEV)"
+		echo "drift $(cat "$FN_D/drift" 2>&1)"
+	fi
+	block_states $FN_DEV | sed 's/^/block /'
+	echo "zones $(block_zones $FN_DEV)"
+	iomem_of $FN_DEV | sed 's/^/iomem /'
+	echo "MemTotal $(memtotal_kb)"
+}
+
+# fn_shape_is SNAPFILE STATE: the snapshot is the whole device in STATE
+# (unbound: no driver and nothing added), with drift 0
+fn_shape_is() {
+	local _drv _want_blk _want_zone _want_mem _want_io
+	_drv=$DRV _want_zone="" _want_mem=$((FN_BASE + FN_KB)) _want_io=4
+	case "$2" in
+	unbound) _drv="" _want_blk=absent _want_mem=$FN_BASE _want_io=0 ;;
+	unplugged) _want_blk=absent _want_mem=$FN_BASE _want_io=0 ;;
+	offline) _want_blk=offline _want_mem=$FN_BASE ;;
+	online) _want_blk=online ;;
+	online_kernel) _want_blk=online _want_zone=Normal ;;
+	online_movable) _want_blk=online _want_zone=Movable ;;
+	esac
+	at_s=$(sed -n 's/^driver //p' "$1")
+	[ "$at_s" = "$_drv" ] || { why "driver '$at_s', want '$_drv'"; return 1; }
+	if [ -n "$_drv" ]; then
+		at_s=$(sed -n 's/^state //p' "$1")
+		[ "$at_s" = "$2" ] || { why "state $at_s, want $2"; return 1; }
+		at_s=$(sed -n 's/^drift //p' "$1")
+		[ "$at_s" = 0 ] || { why "drift $at_s"; return 1; }
+	fi
+	at_s=$(sed -n 's/^block [0-9]*://p' "$1" | sort -u | tr '\n' ',' | sed 's/,$//')
+	[ "$at_s" = "$_want_blk" ] || { why "blocks $at_s, want $_want_blk"; return 1; }
+	if [ -n "$_want_zone" ]; then
+		at_s=$(sed -n 's/^zones //p' "$1")
+		[ "$at_s" = "$_want_zone" ] || { why "zones $at_s, want $_want_zone"; return 1; }
+	fi
+	at_s=$(grep -c '^iomem ' "$1")
+	[ "$at_s" = "$_want_io" ] || { why "$at_s iomem lines, want $_want_io"; return 1; }
+	if [ "$_want_io" = 4 ]; then
+		at_s=$(grep -c "^iomem .* : System RAM (kmem)\$" "$1")
+		[ "$at_s" = 2 ] || { why "$at_s 'System RAM (kmem)' iomem lines, want 2"; return 1; }
+		at_s=$(grep -c "^iomem .* : $FN_DEV\$" "$1")
+		[ "$at_s" = 2 ] || { why "$at_s '$FN_DEV' iomem lines, want 2"; return 1; }
+	fi
+	at_s=$(sed -n 's/^MemTotal //p' "$1")
+	[ "$at_s" = "$_want_mem" ] || why "MemTotal $at_s kB, want $_want_mem"
+}
+
+# fn_agrees SNAPFILE: state (when bound) is what the blocks are (every
+# block in it, in its zone), drift 0
+fn_agrees() {
+	at_st=$(sed -n 's/^state //p' "$1")
+	[ -n "$at_st" ] || at_st=unbound
+	at_b=$(sed -n 's/^block [0-9]*://p' "$1" | sort -u | tr '\n' ',' | sed 's/,$//')
+	at_z=$(sed -n 's/^zones //p' "$1")
+	case "$at_st" in
+	unbound | unplugged) at_w=absent at_wz="" ;;
+	offline) at_w=offline at_wz="" ;;
+	online) at_w=online at_wz=$at_z ;;
+	online_kernel) at_w=online at_wz=Normal ;;
+	online_movable) at_w=online at_wz=Movable ;;
+	*) why "state reads '$at_st'"; return 1 ;;
+	esac
+	[ "$at_b" = "$at_w" ] || { why "state $at_st, blocks $at_b"; return 1; }
+	[ "$at_z" = "$at_wz" ] || { why "state $at_st, zones $at_z"; return 1; }
+	[ "$at_st" = unbound ] && return 0
+	at_s=$(sed -n 's/^drift //p' "$1")
+	[ "$at_s" = 0 ] || why "drift reads $at_s"
+}
+
+# fn_log_from OFFSET: the kernel log lines since byte OFFSET of FN_KMSG
+# (a reader of /dev/kmsg copies the log there: no dmesg of the 8 MB
+# buffer per write), message text only
+fn_log_from() { tail -c +$(($1 + 1)) $FN_KMSG | sed 's/^[^;]*;//'; }
+fn_log_size() { wc -c <$FN_KMSG; }
+# fn_log_sync TAG: a line TAG in the kernel log, and wait (up to 10 s)
+# until the reader has copied it: every line before it is in FN_KMSG
+fn_log_sync() {
+	local _i=0
+	echo "dka-failnth: $1" >/dev/kmsg
+	while ! tail -c 4096 $FN_KMSG | grep -q "dka-failnth: $1\$" && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+FN_BAD_RE='WARNING:|BUG:|Oops|general protection|kernel BUG|ODEBUG:|KASAN|UBSAN|lockdep|possible circular|possible recursive|inconsistent lock state|suspicious RCU|Call Trace|blocked for more than|soft lockup|unreferenced object'
+
+# ---- one sweep -----------------------------------------------------------
+
+# fn_sweep OP PRE PATH VALUE WANT [POLICY]: for N = 1, 2, ...: PRE (a
+# function, with its argument: "fn_pre_online online_movable"), then the
+# write of VALUE to PATH with the N-th fault injected (auto_online_blocks
+# at POLICY meanwhile, when given); WANT is the state (or "unbound") the
+# write must reach when it succeeds.  Outcomes of an injected write: done
+# (as if no fault: the kernel got over it), a clean error (nothing
+# changed), or, for a bind whose online failed, bound offline (README);
+# anything else is a violation, as is any bad line in the kernel log
+# (from the precondition on) or an operation that fails with no fault.
+fn_sweep() {
+	local op="$1" pre="$2" path="$3" value="$4" want="$5" pol="${6:-}"
+	local n=0 inj=0 done_=0 clean=0 doc=0 viol=0 res rest off pre_off t0 t1 bad what stop=""
+	local before=/tmp/fn-before after=/tmp/fn-after
+	FN_RESULTS=""
+	FN_FINAL=""
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	pre_off=$(fn_log_size)
+	while :; do
+		n=$((n + 1))
+		if [ $n -gt "$FN_CAP" ]; then
+			stop="still injected at N=$FN_CAP (dka.failnth_cap=): the sweep did not end"
+			viol=$((viol + 1))
+			break
+		fi
+		DKA_WHY=""
+		if ! $pre; then
+			stop="N=$n: precondition not reached: $DKA_WHY"
+			viol=$((viol + 1))
+			break
+		fi
+		fn_snap >$before
+		DKA_WHY=""
+		if ! fn_agrees $before; then
+			stop="N=$n: the precondition does not hold: $DKA_WHY"
+			viol=$((viol + 1))
+			break
+		fi
+		fn_log_sync "$op N=$n"
+		off=$(fn_log_size)
+		[ -n "$pol" ] && set_policy "$pol"
+		res=$(sysfs-write -f $n "$path" "$value" 2>&1)
+		[ -n "$pol" ] && set_policy offline
+		fn_snap >$after
+		fn_log_sync "$op N=$n done"
+		rest=${res##* }
+		res=${res% *}
+		case "$rest" in
+		injected) inj=$((inj + 1)) ;;
+		not-injected) FN_FINAL=$res ;;
+		*)
+			stop="N=$n: sysfs-write -f: $res $rest"
+			viol=$((viol + 1))
+			break
+			;;
+		esac
+		[ "$rest" = injected ] && FN_RESULTS="$FN_RESULTS $res"
+		what=""
+		DKA_WHY=""
+		if fn_shape_is $after "$want"; then
+			case "$res" in
+			OK) [ "$rest" = injected ] && done_=$((done_ + 1)) ;;
+			*) what="the write returned $res, but $op was done" ;;
+			esac
+		elif [ "$rest" = not-injected ]; then
+			what="no fault was injected, yet $op was not done ($DKA_WHY): $res"
+		elif cmp -s $before $after; then
+			case "$res" in
+			OK)
+				# new_id does not return a probe's error
+				# (driver_attach() drops it): nothing bound is
+				# that bind's clean failure
+				case "$op" in
+				bind-*) clean=$((clean + 1)) ;;
+				*) what="the write returned OK, but nothing changed" ;;
+				esac
+				;;
+			*) clean=$((clean + 1)) ;;
+			esac
+		elif [ "$op" = bind-online_movable ] && [ "$res" = OK ] &&
+			fn_shape_is $after offline &&
+			fn_log_from "$off" | grep -q "$FN_DEV: could not online every block as online_movable: leaving the memory offline"; then
+			doc=$((doc + 1))
+		else
+			what="the write returned $res; neither done (${DKA_WHY}) nor nothing changed: $(diff $before $after | grep '^[-+][^-+]' | tr '\n' ';')"
+		fi
+		DKA_WHY=""
+		if [ -z "$what" ] && ! fn_agrees $after; then
+			what="state and blocks disagree after the write ($res): $DKA_WHY"
+		fi
+		bad=$(fn_log_from "$pre_off" | grep -E "$FN_BAD_RE" | head -n 3 | tr '\n' ';')
+		pre_off=$(fn_log_size)
+		if [ -n "$bad" ]; then
+			what="${what:+$what; }kernel log: $bad"
+		fi
+		if [ -n "$what" ]; then
+			viol=$((viol + 1))
+			info "failnth $op N=$n: VIOLATION ($rest): $what"
+			fn_log_from "$off" | grep -v '^dka-failnth: \|^FAULT_INJECTION: forcing a failure\|^name f.*, interval' |
+				tail -n 60 | sed "s/^/@@DKA-INFO failnth $op N=$n: log: /"
+		fi
+		[ "$rest" = not-injected ] && break
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	FN_TOTAL_VIOL=$((FN_TOTAL_VIOL + viol))
+	FN_LINE="$op: N reached $n ($([ -n "$FN_FINAL" ] && echo "not injected: $FN_FINAL" || echo "not ended")), $inj fault(s) injected: $done_ done anyway, $clean clean error(s)$([ "$doc" -gt 0 ] && echo ", $doc bound offline (online failed, documented)"); their results:$(echo "$FN_RESULTS" | tr ' ' '\n' | grep . | sort | uniq -c | awk '{printf " %s=%s", $2, $1}'); violations $viol; $(echo "$t0 $t1" | awk '{printf "%.0f", $2 - $1}') s"
+	info "failnth $FN_LINE"
+	[ -z "$stop" ] || info "failnth $op: stopped: $stop"
+	DKA_WHY=""
+	[ "$viol" = 0 ] || why "$op: $viol violation(s)${stop:+, stopped: $stop} (@@DKA-INFO failnth $op lines)"
+}
+
+# fn_kmemleak OP: no new kmemleak report since the last one (two scans,
+# objects older than 5 s); what it reports is printed and cleared, so the
+# next operation counts its own
+fn_kmemleak() {
+	local k=/sys/kernel/debug/kmemleak n
+	[ -w $k ] || { info "failnth: no kmemleak in this kernel"; return 0; }
+	sleep 6
+	echo scan >$k
+	sleep 1
+	echo scan >$k
+	n=$(grep -c '^unreferenced object' $k)
+	info "failnth $1: kmemleak: $n new report(s)"
+	[ "$n" = 0 ] && return 0
+	sed "s/^/@@DKA-KMEMLEAK failnth $1: /" $k
+	echo clear >$k
+	why "kmemleak: $n suspected leak(s) after the $1 sweep (@@DKA-KMEMLEAK lines)"
+}
+
+# fn_op OP PRE PATH VALUE WANT [POLICY]: the sweep, then kmemleak
+fn_op() {
+	local _rc=0 _why
+	fn_sweep "$@" || _rc=1
+	_why=$DKA_WHY
+	DKA_WHY=""
+	fn_kmemleak "$1" || _rc=1
+	if [ -n "$_why" ] && [ -n "$DKA_WHY" ]; then
+		DKA_WHY="$_why; $DKA_WHY"
+	else
+		DKA_WHY="$_why$DKA_WHY"
+	fi
+	return $_rc
+}
+
+# fn_run OP WHAT PRE PATH VALUE WANT [POLICY]: one check per operation
+# (dka.failnth_ops=OP,...: only those)
+fn_run() {
+	local _op="$1" _what="$2"
+	shift 2
+	if [ -n "$FN_OPS" ] && ! echo " $FN_OPS " | grep -q " $_op "; then
+		info "failnth $_op: not run (dka.failnth_ops=$(echo "$FN_OPS" | tr ' ' ','))"
+		return 0
+	fi
+	check "failnth $_op: $_what: done or nothing changed, for every N" fn_op "$_op" "$@"
+}
+
+# ---- the sweeps ----------------------------------------------------------
+
+# (check always returns 0: the failure count says whether the set-up held)
+FN_FAILS=$DKA_FAIL
+check "failnth: /proc/thread-self/fail-nth present, failslab and fail_page_alloc configured" fn_faults_on
+[ "$DKA_FAIL" = "$FN_FAILS" ] &&
+	check "failnth: $FN_DEV in two ranges of one block" fn_layout
+if [ "$DKA_FAIL" = "$FN_FAILS" ]; then
+	cat /dev/kmsg >$FN_KMSG &
+	FN_KMSG_PID=$!
+	S=$FN_D/state
+	U=$DAXBUS/drivers/$DRV/unbind
+	B=$DAXBUS/drivers/$DRV/new_id
+	fn_log_sync start
+	# The sweeps that cannot leave memory behind come first: an unbind or
+	# a bind that goes wrong may leave the device unusable until reboot.
+	fn_run online "state online from unplugged" fn_pre_unplugged "$S" online online
+	fn_run online_kernel "state online_kernel from unplugged" fn_pre_unplugged "$S" online_kernel online_kernel
+	fn_run online_movable "state online_movable from unplugged" fn_pre_unplugged "$S" online_movable online_movable
+	fn_run unplug-movable "state unplugged from online_movable" "fn_pre_online online_movable" "$S" unplugged unplugged
+	fn_run unplug-kernel "state unplugged from online_kernel" "fn_pre_online online_kernel" "$S" unplugged unplugged
+	fn_run unbind-unplugged "unbind from unplugged" fn_pre_unplugged "$U" $FN_DEV unbound
+	fn_run bind-offline "bind (new_id), auto_online_blocks offline" fn_pre_unbound "$B" $FN_DEV offline offline
+	fn_run unbind-offline "unbind from offline" fn_pre_offline "$U" $FN_DEV unbound
+	fn_run bind-online_movable "bind (new_id), auto_online_blocks online_movable (or bound offline when the online fails, documented)" \
+		fn_pre_unbound "$B" $FN_DEV online_movable online_movable
+	info "failnth: $FN_TOTAL_VIOL violation(s) in all"
+	kill $FN_KMSG_PID 2>/dev/null
+	# the device unplugged and unbound for whatever runs next
+	set_policy offline
+	dax_release $FN_DEV || true
+	fn_forget
+	set_policy "$DKA_BOOT_POLICY"
+fi
