@@ -98,7 +98,69 @@ fn_layout() {
 	expect_eq "blocks of $FN_DEV" "$(nblocks_of $FN_DEV)" 2 || return 1
 	FN_BASE=$(memtotal_kb)
 	FN_KB=$((2 * BLOCK_SIZE / 1024))
-	info "failnth: $FN_DEV: $(dax_ranges $FN_DEV | tr '\n' ';') blocks $(blocks_of $FN_DEV | tr '\n' ' ')(between them $at_n), MemTotal unplugged $FN_BASE kB"
+	FN_BLOCKS=$(blocks_of $FN_DEV | tr '\n' ' ')
+	# the ranges ("start-end", decimal) and their /proc/iomem lines
+	# while added: our reservation and the kernel's child below it
+	FN_RANGES="" FN_IO_ADDED=""
+	while read -r at_s at_e; do
+		FN_RANGES="${FN_RANGES:+$FN_RANGES }$at_s-$at_e"
+		at_r=$(printf '%08x-%08x' "$at_s" "$at_e")
+		FN_IO_ADDED="${FN_IO_ADDED:+$FN_IO_ADDED;}$at_r : $FN_DEV;$at_r : System RAM (kmem)"
+	done <<EOT
+$(dax_ranges $FN_DEV)
+EOT
+	info "failnth: $FN_DEV: ranges $FN_RANGES, blocks $FN_BLOCKS(between them $at_n), MemTotal unplugged $FN_BASE kB, iomem once added: $FN_IO_ADDED"
+}
+
+# ---- reading the device, with shell builtins only -------------------------
+# (each fork costs much under TCG on the debug kernel, and a sweep reads
+# the device a few thousand times; lib.sh's helpers fork for each field)
+
+
+# fn_snap: the device now, in SN_DRV, SN_STATE, SN_DRIFT (when ours),
+# SN_BLOCKS ("32:online 34:online"), SN_BSUM and SN_ZONES (the distinct
+# block states, and zones of the online ones), SN_IO (its /proc/iomem
+# lines, as iomem_of), SN_MEM (MemTotal, kB); SN_ALL: all of them
+fn_snap() {
+	local _b _st _z _line _r _name _a _e _s _k _v _rest
+	SN_DRV="" SN_STATE="" SN_DRIFT="" SN_BLOCKS="" SN_BSUM="" SN_ZONES="" SN_IO="" SN_MEM=""
+	if [ -e "$DAXBUS/drivers/$DRV/$FN_DEV" ]; then
+		SN_DRV=$DRV
+		read -r SN_STATE <"$FN_D/state" || SN_STATE="<unreadable>"
+		read -r SN_DRIFT <"$FN_D/drift" || SN_DRIFT="<unreadable>"
+	elif [ -e "$FN_D/driver" ]; then
+		SN_DRV=other
+	fi
+	for _b in $FN_BLOCKS; do
+		_st=absent
+		if [ -e "$MEMSYS/memory$_b/state" ]; then
+			read -r _st <"$MEMSYS/memory$_b/state" || _st="<unreadable>"
+		fi
+		SN_BLOCKS="${SN_BLOCKS:+$SN_BLOCKS }$_b:$_st"
+		case ",$SN_BSUM," in *",$_st,"*) ;; *) SN_BSUM="${SN_BSUM:+$SN_BSUM,}$_st" ;; esac
+		[ "$_st" = online ] || continue
+		read -r _z <"$MEMSYS/memory$_b/valid_zones" || _z="<unreadable>"
+		case ",$SN_ZONES," in *",$_z,"*) ;; *) SN_ZONES="${SN_ZONES:+$SN_ZONES,}$_z" ;; esac
+	done
+	# the lines inside the device's ranges, but the enclosing hmem ones
+	while IFS= read -r _line; do
+		_line=${_line#"${_line%%[! ]*}"}
+		_r=${_line%% : *}
+		_name=${_line#* : }
+		case "$_name" in "Soft Reserved" | hmem*) continue ;; esac
+		_a=$((0x${_r%-*}))
+		_e=$((0x${_r#*-}))
+		for _s in $FN_RANGES; do
+			if [ "$_a" -ge "${_s%-*}" ] && [ "$_e" -le "${_s#*-}" ]; then
+				SN_IO="${SN_IO:+$SN_IO;}$_line"
+				break
+			fi
+		done
+	done </proc/iomem
+	while read -r _k _v _rest; do
+		[ "$_k" = MemTotal: ] && { SN_MEM=$_v; break; }
+	done </proc/meminfo
+	SN_ALL="driver=$SN_DRV state=$SN_STATE drift=$SN_DRIFT blocks=$SN_BLOCKS zones=$SN_ZONES iomem=$SN_IO MemTotal=$SN_MEM"
 }
 
 # ---- preconditions (each from whatever state the last write left) -------
@@ -107,130 +169,112 @@ fn_forget() { echo $FN_DEV >"$DAXBUS/drivers/$DRV/remove_id" 2>/dev/null || true
 
 # unbound, not in our driver's id list (new_id then adds it: swept too)
 fn_pre_unbound() {
-	dax_release $FN_DEV || { why "$FN_DEV cannot be released from $(dax_driver $FN_DEV)"; return 1; }
+	if [ -e "$FN_D/driver" ]; then
+		dax_release $FN_DEV || { why "$FN_DEV cannot be released from $(dax_driver $FN_DEV)"; return 1; }
+	fi
 	fn_forget
-	[ -z "$(dax_driver $FN_DEV)" ] || why "$FN_DEV still bound to $(dax_driver $FN_DEV)"
+	[ ! -e "$FN_D/driver" ] || why "$FN_DEV still bound to $(dax_driver $FN_DEV)"
+}
+
+# fn_state_now: FN_ST, the state attribute when ours is bound, else ""
+fn_state_now() {
+	FN_ST=""
+	[ -e "$DAXBUS/drivers/$DRV/$FN_DEV" ] && read -r FN_ST <"$FN_D/state"
+	return 0
 }
 
 # bound to us (by a bind with policy offline when it is not), state offline
 fn_pre_offline() {
-	if [ "$(dax_driver $FN_DEV)" = "$DRV" ] && [ "$(dax_state $FN_DEV)" = offline ]; then
-		return 0
-	fi
+	fn_state_now
+	[ "$FN_ST" = offline ] && return 0
 	fn_pre_unbound || return 1
 	fresh_bind $FN_DEV offline || { why "bind of $FN_DEV (policy offline) failed"; return 1; }
 	state_is $FN_DEV offline
 }
 
 fn_pre_unplugged() {
-	if [ "$(dax_driver $FN_DEV)" != "$DRV" ]; then
+	fn_state_now
+	[ "$FN_ST" = unplugged ] && return 0
+	if [ -z "$FN_ST" ]; then
 		fn_pre_unbound || return 1
 		fresh_bind $FN_DEV offline || { why "bind of $FN_DEV (policy offline) failed"; return 1; }
 	fi
-	[ "$(dax_state $FN_DEV)" = unplugged ] || set_state $FN_DEV unplugged ||
+	set_state $FN_DEV unplugged ||
 		{ why "$FN_DEV: unplugged refused from $(dax_state $FN_DEV)"; return 1; }
 	state_is $FN_DEV unplugged
 }
 
 # fn_pre_online TYPE
 fn_pre_online() {
-	[ "$(dax_driver $FN_DEV)" = "$DRV" ] && [ "$(dax_state $FN_DEV)" = "$1" ] && return 0
+	fn_state_now
+	[ "$FN_ST" = "$1" ] && return 0
 	fn_pre_unplugged || return 1
 	set_state $FN_DEV "$1" || { why "$FN_DEV: $1 refused from unplugged"; return 1; }
 	state_is $FN_DEV "$1"
 }
 
-# ---- snapshots and invariants --------------------------------------------
+# ---- invariants (on the last fn_snap) --------------------------------------
 
-# fn_snap: what the invariant compares, one item a line
-fn_snap() {
-	echo "driver $(dax_driver $FN_DEV)"
-	if [ "$(dax_driver $FN_DEV)" = "$DRV" ]; then
-		echo "state $(dax_state $FN_DEV)"
-		echo "drift $(cat "$FN_D/drift" 2>&1)"
-	fi
-	block_states $FN_DEV | sed 's/^/block /'
-	echo "zones $(block_zones $FN_DEV)"
-	iomem_of $FN_DEV | sed 's/^/iomem /'
-	echo "MemTotal $(memtotal_kb)"
-}
-
-# fn_shape_is SNAPFILE STATE: the snapshot is the whole device in STATE
-# (unbound: no driver and nothing added), with drift 0
+# fn_shape_is STATE: the device is whole in STATE (unbound: no driver and
+# nothing added), drift 0, its iomem lines and MemTotal those of STATE
 fn_shape_is() {
-	local _drv _want_blk _want_zone _want_mem _want_io
-	_drv=$DRV _want_zone="" _want_mem=$((FN_BASE + FN_KB)) _want_io=4
-	case "$2" in
-	unbound) _drv="" _want_blk=absent _want_mem=$FN_BASE _want_io=0 ;;
-	unplugged) _want_blk=absent _want_mem=$FN_BASE _want_io=0 ;;
-	offline) _want_blk=offline _want_mem=$FN_BASE ;;
-	online) _want_blk=online ;;
-	online_kernel) _want_blk=online _want_zone=Normal ;;
-	online_movable) _want_blk=online _want_zone=Movable ;;
+	local _drv="$DRV" _blk _zone="" _mem=$((FN_BASE + FN_KB)) _io="$FN_IO_ADDED"
+	case "$1" in
+	unbound) _drv="" _blk=absent _mem=$FN_BASE _io="" ;;
+	unplugged) _blk=absent _mem=$FN_BASE _io="" ;;
+	offline) _blk=offline _mem=$FN_BASE ;;
+	online) _blk=online ;;
+	online_kernel) _blk=online _zone=Normal ;;
+	online_movable) _blk=online _zone=Movable ;;
 	esac
-	at_s=$(sed -n 's/^driver //p' "$1")
-	[ "$at_s" = "$_drv" ] || { why "driver '$at_s', want '$_drv'"; return 1; }
+	[ "$SN_DRV" = "$_drv" ] || { why "driver '$SN_DRV', want '$_drv'"; return 1; }
 	if [ -n "$_drv" ]; then
-		at_s=$(sed -n 's/^state //p' "$1")
-		[ "$at_s" = "$2" ] || { why "state $at_s, want $2"; return 1; }
-		at_s=$(sed -n 's/^drift //p' "$1")
-		[ "$at_s" = 0 ] || { why "drift $at_s"; return 1; }
+		[ "$SN_STATE" = "$1" ] || { why "state $SN_STATE, want $1"; return 1; }
+		[ "$SN_DRIFT" = 0 ] || { why "drift $SN_DRIFT"; return 1; }
 	fi
-	at_s=$(sed -n 's/^block [0-9]*://p' "$1" | sort -u | tr '\n' ',' | sed 's/,$//')
-	[ "$at_s" = "$_want_blk" ] || { why "blocks $at_s, want $_want_blk"; return 1; }
-	if [ -n "$_want_zone" ]; then
-		at_s=$(sed -n 's/^zones //p' "$1")
-		[ "$at_s" = "$_want_zone" ] || { why "zones $at_s, want $_want_zone"; return 1; }
-	fi
-	at_s=$(grep -c '^iomem ' "$1")
-	[ "$at_s" = "$_want_io" ] || { why "$at_s iomem lines, want $_want_io"; return 1; }
-	if [ "$_want_io" = 4 ]; then
-		at_s=$(grep -c "^iomem .* : System RAM (kmem)\$" "$1")
-		[ "$at_s" = 2 ] || { why "$at_s 'System RAM (kmem)' iomem lines, want 2"; return 1; }
-		at_s=$(grep -c "^iomem .* : $FN_DEV\$" "$1")
-		[ "$at_s" = 2 ] || { why "$at_s '$FN_DEV' iomem lines, want 2"; return 1; }
-	fi
-	at_s=$(sed -n 's/^MemTotal //p' "$1")
-	[ "$at_s" = "$_want_mem" ] || why "MemTotal $at_s kB, want $_want_mem"
+	[ "$SN_BSUM" = "$_blk" ] || { why "blocks $SN_BSUM, want $_blk"; return 1; }
+	[ -z "$_zone" ] || [ "$SN_ZONES" = "$_zone" ] || { why "zones $SN_ZONES, want $_zone"; return 1; }
+	[ "$SN_IO" = "$_io" ] || { why "iomem '$SN_IO', want '$_io'"; return 1; }
+	[ "$SN_MEM" = "$_mem" ] || why "MemTotal $SN_MEM kB, want $_mem"
 }
 
-# fn_agrees SNAPFILE: state (when bound) is what the blocks are (every
-# block in it, in its zone), drift 0
+# fn_agrees: state (when bound) is what the blocks are (every block in
+# it, in its zone), drift 0
 fn_agrees() {
-	at_st=$(sed -n 's/^state //p' "$1")
-	[ -n "$at_st" ] || at_st=unbound
-	at_b=$(sed -n 's/^block [0-9]*://p' "$1" | sort -u | tr '\n' ',' | sed 's/,$//')
-	at_z=$(sed -n 's/^zones //p' "$1")
-	case "$at_st" in
-	unbound | unplugged) at_w=absent at_wz="" ;;
-	offline) at_w=offline at_wz="" ;;
-	online) at_w=online at_wz=$at_z ;;
-	online_kernel) at_w=online at_wz=Normal ;;
-	online_movable) at_w=online at_wz=Movable ;;
-	*) why "state reads '$at_st'"; return 1 ;;
+	local _st="${SN_STATE:-unbound}" _w _wz
+	case "$_st" in
+	unbound | unplugged) _w=absent _wz="" ;;
+	offline) _w=offline _wz="" ;;
+	online) _w=online _wz=$SN_ZONES ;;
+	online_kernel) _w=online _wz=Normal ;;
+	online_movable) _w=online _wz=Movable ;;
+	*) why "state reads '$_st'"; return 1 ;;
 	esac
-	[ "$at_b" = "$at_w" ] || { why "state $at_st, blocks $at_b"; return 1; }
-	[ "$at_z" = "$at_wz" ] || { why "state $at_st, zones $at_z"; return 1; }
-	[ "$at_st" = unbound ] && return 0
-	at_s=$(sed -n 's/^drift //p' "$1")
-	[ "$at_s" = 0 ] || why "drift reads $at_s"
+	[ "$SN_BSUM" = "$_w" ] || { why "state $_st, blocks $SN_BSUM"; return 1; }
+	[ "$SN_ZONES" = "$_wz" ] || { why "state $_st, zones $SN_ZONES"; return 1; }
+	[ "$_st" = unbound ] || [ "$SN_DRIFT" = 0 ] || why "drift reads $SN_DRIFT"
 }
 
-# fn_log_from OFFSET: the kernel log lines since byte OFFSET of FN_KMSG
-# (a reader of /dev/kmsg copies the log there: no dmesg of the 8 MB
-# buffer per write), message text only
-fn_log_from() { tail -c +$(($1 + 1)) $FN_KMSG | sed 's/^[^;]*;//'; }
+# ---- the kernel log ------------------------------------------------------
+# A reader of /dev/kmsg copies the log to FN_KMSG (no dmesg of the whole
+# 8 MB buffer per write); its records are "prio,seq,time,-;text", with the
+# device's properties on continuation lines (" SUBSYSTEM=dax").
+
 fn_log_size() { wc -c <$FN_KMSG; }
-# fn_log_sync TAG: a line TAG in the kernel log, and wait (up to 10 s)
-# until the reader has copied it: every line before it is in FN_KMSG
+# fn_log_from OFFSET: the messages since byte OFFSET of FN_KMSG, text only
+fn_log_from() { tail -c +$(($1 + 1)) $FN_KMSG | grep -v '^ ' | sed 's/^[^;]*;//'; }
+# fn_log_sync TAG: a line "dka-failnth: TAG" in the kernel log, and wait
+# (up to 10 s) until the reader copied it: every line before it is in FN_KMSG
 fn_log_sync() {
 	local _i=0
 	echo "dka-failnth: $1" >/dev/kmsg
-	while ! tail -c 4096 $FN_KMSG | grep -q "dka-failnth: $1\$" && [ $_i -lt 100 ]; do
+	while ! tail -c 2048 $FN_KMSG | grep -q "dka-failnth: $1\$" && [ $_i -lt 100 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
 }
+# what no write may cause, injected or not (the harness fails a boot on
+# these too: run.sh's BAD_LOG_RE)
 FN_BAD_RE='WARNING:|BUG:|Oops|general protection|kernel BUG|ODEBUG:|KASAN|UBSAN|lockdep|possible circular|possible recursive|inconsistent lock state|suspicious RCU|Call Trace|blocked for more than|soft lockup|unreferenced object'
 
 # ---- one sweep -----------------------------------------------------------
@@ -246,12 +290,10 @@ FN_BAD_RE='WARNING:|BUG:|Oops|general protection|kernel BUG|ODEBUG:|KASAN|UBSAN|
 # (from the precondition on) or an operation that fails with no fault.
 fn_sweep() {
 	local op="$1" pre="$2" path="$3" value="$4" want="$5" pol="${6:-}"
-	local n=0 inj=0 done_=0 clean=0 doc=0 viol=0 res rest off pre_off t0 t1 bad what stop=""
-	local before=/tmp/fn-before after=/tmp/fn-after
+	local n=0 inj=0 done_=0 clean=0 doc=0 viol=0 res rest off t0 t1 bad what stop="" before
 	FN_RESULTS=""
 	FN_FINAL=""
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	pre_off=$(fn_log_size)
 	while :; do
 		n=$((n + 1))
 		if [ $n -gt "$FN_CAP" ]; then
@@ -259,48 +301,52 @@ fn_sweep() {
 			viol=$((viol + 1))
 			break
 		fi
+		# this round's kernel log: from here to its end marker
+		off=$(fn_log_size)
 		DKA_WHY=""
 		if ! $pre; then
 			stop="N=$n: precondition not reached: $DKA_WHY"
 			viol=$((viol + 1))
 			break
 		fi
-		fn_snap >$before
+		fn_snap
+		before=$SN_ALL
 		DKA_WHY=""
-		if ! fn_agrees $before; then
-			stop="N=$n: the precondition does not hold: $DKA_WHY"
+		if ! fn_agrees; then
+			stop="N=$n: the precondition does not hold: $DKA_WHY ($SN_ALL)"
 			viol=$((viol + 1))
 			break
 		fi
-		fn_log_sync "$op N=$n"
-		off=$(fn_log_size)
 		[ -n "$pol" ] && set_policy "$pol"
-		res=$(sysfs-write -f $n "$path" "$value" 2>&1)
+		sysfs-write -f $n "$path" "$value" >/tmp/fn-res 2>&1
 		[ -n "$pol" ] && set_policy offline
-		fn_snap >$after
-		fn_log_sync "$op N=$n done"
+		fn_snap
+		read -r res </tmp/fn-res
+		fn_log_sync "$op N=$n"
 		rest=${res##* }
 		res=${res% *}
 		case "$rest" in
-		injected) inj=$((inj + 1)) ;;
+		injected)
+			inj=$((inj + 1))
+			FN_RESULTS="$FN_RESULTS $res"
+			;;
 		not-injected) FN_FINAL=$res ;;
 		*)
-			stop="N=$n: sysfs-write -f: $res $rest"
+			stop="N=$n: sysfs-write -f: $(cat /tmp/fn-res)"
 			viol=$((viol + 1))
 			break
 			;;
 		esac
-		[ "$rest" = injected ] && FN_RESULTS="$FN_RESULTS $res"
 		what=""
 		DKA_WHY=""
-		if fn_shape_is $after "$want"; then
+		if fn_shape_is "$want"; then
 			case "$res" in
 			OK) [ "$rest" = injected ] && done_=$((done_ + 1)) ;;
 			*) what="the write returned $res, but $op was done" ;;
 			esac
 		elif [ "$rest" = not-injected ]; then
 			what="no fault was injected, yet $op was not done ($DKA_WHY): $res"
-		elif cmp -s $before $after; then
+		elif [ "$SN_ALL" = "$before" ]; then
 			case "$res" in
 			OK)
 				# new_id does not return a probe's error
@@ -314,20 +360,20 @@ fn_sweep() {
 			*) clean=$((clean + 1)) ;;
 			esac
 		elif [ "$op" = bind-online_movable ] && [ "$res" = OK ] &&
-			fn_shape_is $after offline &&
+			fn_shape_is offline &&
 			fn_log_from "$off" | grep -q "$FN_DEV: could not online every block as online_movable: leaving the memory offline"; then
+			# README: a probe whose online fails stays bound, offline
 			doc=$((doc + 1))
 		else
-			what="the write returned $res; neither done (${DKA_WHY}) nor nothing changed: $(diff $before $after | grep '^[-+][^-+]' | tr '\n' ';')"
+			what="the write returned $res; neither done (${DKA_WHY}) nor nothing changed: before: $before; after: $SN_ALL"
 		fi
 		DKA_WHY=""
-		if [ -z "$what" ] && ! fn_agrees $after; then
-			what="state and blocks disagree after the write ($res): $DKA_WHY"
+		if [ -z "$what" ] && ! fn_agrees; then
+			what="state and blocks disagree after the write ($res): $DKA_WHY ($SN_ALL)"
 		fi
-		bad=$(fn_log_from "$pre_off" | grep -E "$FN_BAD_RE" | head -n 3 | tr '\n' ';')
-		pre_off=$(fn_log_size)
+		bad=$(fn_log_from "$off" | grep -E "$FN_BAD_RE")
 		if [ -n "$bad" ]; then
-			what="${what:+$what; }kernel log: $bad"
+			what="${what:+$what; }kernel log: $(echo "$bad" | head -n 3 | tr '\n' ';')"
 		fi
 		if [ -n "$what" ]; then
 			viol=$((viol + 1))
@@ -336,6 +382,8 @@ fn_sweep() {
 				tail -n 60 | sed "s/^/@@DKA-INFO failnth $op N=$n: log: /"
 		fi
 		[ "$rest" = not-injected ] && break
+		# progress, every 25 rounds
+		[ $((n % 25)) = 0 ] && info "failnth $op: N=$n, $inj injected, $done_ done anyway, $clean clean, $doc bound offline, $viol violation(s)"
 	done
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	FN_TOTAL_VIOL=$((FN_TOTAL_VIOL + viol))
