@@ -63,16 +63,19 @@ for a in $("$BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$WORK/bin/$a"
 done
 
-# static guest tools, one per tests/guest/tools/*.c (rebuilt when changed)
+# static guest tools, one per tests/guest/tools/*.c, cached by the content
+# of the source and tools.h (trees that share the cache, worktrees of other
+# branches, each get their own build; by modification time they rebuilt
+# each other's)
 mkdir -p "$DKA_CACHE/tools"
 for TOOL_SRC in "$TESTS_DIR"/guest/tools/*.c; do
-	TOOL_BIN="$DKA_CACHE/tools/$(basename "$TOOL_SRC" .c)"
-	if [ ! -x "$TOOL_BIN" ] || [ "$TOOL_SRC" -nt "$TOOL_BIN" ] ||
-		[ "$TESTS_DIR/guest/tools/tools.h" -nt "$TOOL_BIN" ]; then
+	TOOL=$(basename "$TOOL_SRC" .c)
+	TOOL_BIN="$DKA_CACHE/tools/$TOOL-$(cat "$TOOL_SRC" "$TESTS_DIR/guest/tools/tools.h" | sha256sum | cut -c1-12)"
+	if [ ! -x "$TOOL_BIN" ]; then
 		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp$$" "$TOOL_SRC"
 		mv "$TOOL_BIN.tmp$$" "$TOOL_BIN"
 	fi
-	cp "$TOOL_BIN" "$WORK/bin/"
+	cp "$TOOL_BIN" "$WORK/bin/$TOOL"
 done
 
 # copy_bin FILE: a host binary and the libraries ldd lists (+ the loader)
