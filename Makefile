@@ -16,7 +16,8 @@
 #                             BENCH_ARGS="--kernel 7.3 --sizes 2,8 --reps 3" to choose)
 #   make debug-kernel         build Debian's 6.1 with lockdep, KASAN, kmemleak, DEBUG_OBJECTS
 #                             (cached; long the first time), run every guest suite on it
-#                             (tests/debug-kernel.sh; kernel 6.1-debug; not in make check)
+#                             (tests/debug-kernel.sh; kernel 6.1-debug; not in make check);
+#                             DEBUG_BASE=7.3: the same from Debian's 7.3 (kernel 7.3-debug)
 #   make tool                 the dax-kmem-atomic command (tool/; needs libkmod-dev, pkg-config)
 #   make tool-test            its unit tests (the policy parser and matching)
 #   make install-tool DESTDIR=... [SBINDIR= MANDIR= UDEVRULESDIR= UNITDIR= DOCDIR=]
@@ -139,8 +140,9 @@ install-tool: tool/dax-kmem-atomic
 tool-clean:
 	rm -f tool/*.o tool/dax-kmem-atomic tool/test-policy
 
+DEBUG_BASE ?= 6.1
 debug-kernel:
-	tests/debug-kernel.sh --check
+	tests/debug-kernel.sh --base $(DEBUG_BASE) --check
 
 .PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench debug-kernel FORCE \
 	tool tool-test install-tool tool-clean

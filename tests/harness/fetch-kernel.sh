@@ -19,8 +19,14 @@ ENV_FILE="$DKA_CACHE/kernels/$NAME.env"
 # A kernel built here: its script builds it (or finds it cached) and says
 # where it is; nothing to download.
 if [ "${K_LAYOUT[$NAME]}" = local ]; then
-	script=${K_RESOLVE[$NAME]#local:}
-	local_env=$("$TESTS_DIR/$script") || die "$script failed"
+	# "local:SCRIPT [ARG...]"
+	read -r -a script <<<"${K_RESOLVE[$NAME]#local:}"
+	local_env=$("$TESTS_DIR/${script[0]}" "${script[@]:1}") || die "${script[*]} failed"
+	# A kernel built in a chroot: our module is built in the same one (the
+	# kernel's compiler)
+	built_in=$(sed -n 's/^BUILD_SUITE=//p' "$local_env")
+	[ -z "$built_in" ] || [ "$built_in" = "${K_CHROOT[$NAME]}" ] ||
+		die "kernel $NAME was built in the $built_in chroot, but K_CHROOT[$NAME] is ${K_CHROOT[$NAME]}"
 	mkdir -p "$DKA_CACHE/kernels"
 	{
 		echo "KNAME=$NAME"

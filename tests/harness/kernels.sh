@@ -11,8 +11,9 @@
 #                                         meta package (linux-image-amd64, ...)
 #                glob:PREFIX              newest available package PREFIX*; KVER
 #                                         is the name without PREFIX
-#                local:SCRIPT             built here by tests/SCRIPT, which prints
-#                                         the path of its kernel.env (K_LAYOUT local)
+#                local:SCRIPT [ARG...]    built here by tests/SCRIPT ARG..., which
+#                                         prints the path of its kernel.env
+#                                         (K_LAYOUT local)
 #   K_LAYOUT   classic (linux-image-KVER-unsigned holds everything, <= 6.12)
 #              split   (7.x: linux-binary-unsigned, linux-modules, linux-base)
 #              local   (a kernel built here: its image, modules, System.map and
@@ -89,6 +90,21 @@ K_KBUILD[6.1-debug]=""
 K_CHROOT[6.1-debug]=bookworm
 K_APPEND[6.1-debug]="log_buf_len=8M no5lvl"
 K_SLOW[6.1-debug]=4
+
+# The same detectors on trixie-backports' linux-source-7.3 (debug-kernel.sh
+# --base 7.3; where 7.3 renamed or dropped an option of the fragment:
+# harness/debug-kernel-7.3.config). Built in the trixie chroot with gcc-14
+# and pahole 1.30 (7.3 needs pahole 1.26; the host has 1.24), so our module
+# is built there too. Not in KERNEL_NAMES either. Same log buffer; no5lvl
+# kept (not checked whether 7.3's KASAN has 6.1's early-boot problem
+# without it: 4-level paging is all the tests need).
+K_SUITES[7.3-debug]=""
+K_RESOLVE[7.3-debug]="local:debug-kernel.sh --base 7.3"
+K_LAYOUT[7.3-debug]="local"
+K_KBUILD[7.3-debug]=""
+K_CHROOT[7.3-debug]=trixie
+K_APPEND[7.3-debug]="log_buf_len=8M no5lvl"
+K_SLOW[7.3-debug]=4
 }
 
 # Package lists per layout. {KVER} and {KBASE} are substituted.
