@@ -490,6 +490,35 @@ static struct device *dka_block_that_failed(struct dka_dev *d)
 	return found;
 }
 
+#ifdef DKA_BENCH_ALTERNATIVES
+/*
+ * Benchmark builds only (make bench): before 7.3, unplug a single-range
+ * device through the kernel's offline_and_remove_memory() instead of
+ * block by block, so that both can be measured side by side in one boot.
+ * That call holds device_hotplug_lock from the first block's offline to
+ * the removal; the block-by-block path lets other writers in between
+ * blocks.  The README's "Performance" gives the figures and the choice.
+ */
+static bool dka_bench_whole_range;
+module_param_named(bench_whole_range, dka_bench_whole_range, bool, 0644);
+MODULE_PARM_DESC(bench_whole_range,
+		 "benchmark builds only: unplug one-range devices with offline_and_remove_memory()");
+
+static int dka_kernel_unplug(struct dka_dev *d, unsigned int n)
+{
+	int rc = dka_offline_and_remove_ranges(d->kranges, n);
+
+	if (rc == -EOPNOTSUPP && n == 1 && READ_ONCE(dka_bench_whole_range))
+		rc = dka_offline_and_remove_range(d->nid, &d->kranges[0]);
+	return rc;
+}
+#else
+static int dka_kernel_unplug(struct dka_dev *d, unsigned int n)
+{
+	return dka_offline_and_remove_ranges(d->kranges, n);
+}
+#endif
+
 /* 7.3: the kernel's own all-or-nothing unplug; -EOPNOTSUPP elsewhere. */
 static int dka_ranges_unplug_kernel(struct dka_dev *d)
 {
@@ -500,7 +529,7 @@ static int dka_ranges_unplug_kernel(struct dka_dev *d)
 	for (i = 0; i < d->nr_ranges; i++)
 		if (d->ranges[i].added)
 			d->kranges[n++] = d->ranges[i].range;
-	rc = n ? dka_offline_and_remove_ranges(d->kranges, n) : 0;
+	rc = n ? dka_kernel_unplug(d, n) : 0;
 	if (rc == -EOPNOTSUPP)
 		return rc;
 	if (rc) {

@@ -32,7 +32,7 @@ awk -F'\t' '
 END {
 	for (kr in reps) {
 		split(kr, a, SUBSEP); key = a[1]; r = a[2]; split(key, f, FS); who = f[5]
-		if (who == "ours" || who == "kmem") {
+		if (who == "ours" || who == "ours_wr" || who == "kmem") {
 			bo = t[key, r, "bind_online"]
 			uu = ((key, r, "unplug") in t && (key, r, "unbind") in t) ? t[key, r, "unplug"] + t[key, r, "unbind"] : ""
 		} else if (who == "shell") {
@@ -112,6 +112,10 @@ ROWS=(
 	"ours bind_online bind, policy online_movable (probe + online)"
 	"ours bind+online bind+online (= the above)"
 	"ours unplug+unbind unplug+unbind (online_movable → unplugged, unbind)"
+	"ours_wr unplug_from_online_movable online_movable → unplugged, kernel's offline_and_remove_memory()"
+	"ours_wr unplug_from_online_kernel online_kernel → unplugged, the same"
+	"ours_wr unplug_from_online online → unplugged, the same"
+	"ours_wr unplug+unbind unplug+unbind, the same"
 	"kmem bind bind (probe, policy offline)"
 	"kmem online_movable unplugged → online_movable"
 	"kmem unplug_from_online_movable online_movable → unplugged"
@@ -207,6 +211,9 @@ report() {
 		for op in online_movable online_kernel online unplug_from_online_movable \
 			unplug_from_online_kernel unplug_from_online bind bind_online; do
 			line "ours / 7.3 kmem: $op" "≤ 1.1" "$op" ours "$op" kmem
+		done
+		for op in unplug_from_online_movable unplug_from_online_kernel unplug_from_online; do
+			line "ours with offline_and_remove_memory() / ours block by block: $op" "" "$op" ours_wr "$op" ours
 		done
 		line "ours / shell loop: bind+online" "≤ 0.5" bind+online ours bind+online shell
 		line "ours / shell loop: unplug+unbind" "≤ 0.5" unplug+unbind ours unplug+unbind shell

@@ -16,7 +16,9 @@
 #   --reps      repetitions of every measurement (default 5)
 #   --interf    device size for the interference runs (default: the largest
 #               of --sizes; 0: none)
-#   --who       contenders (default ours,kmem,shell,daxctl)
+#   --who       contenders (default ours,ours_wr,kmem,shell,daxctl; ours_wr:
+#               ours unplugging a one-range device with the kernel's
+#               offline_and_remove_memory(), before 7.3 only)
 #   --trace     last in each boot: one transition of each kind at GIB with
 #               ftrace (function_graph on the hotplug functions), for the
 #               report's "where the time goes" (default 8; 0: none)
@@ -34,7 +36,7 @@ MULTI=8x4
 REPS=5
 INTERF=""
 TRACE=8
-WHO=ours,kmem,shell,daxctl
+WHO=ours,ours_wr,kmem,shell,daxctl
 JOBS=$(nproc)
 OUT=""
 DOCS=0
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
 	--jobs) JOBS=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--docs) DOCS=1; shift ;;
-	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
@@ -75,6 +77,8 @@ DAX_GIB=$((MAX + 2))
 NODE1_GIB=$((DAX_GIB + 2))
 
 export DKA_BUILD_FLAVOR=${DKA_BUILD_FLAVOR:-bench}
+# the build with the alternatives ours is measured against (Kbuild, DKA_BENCH)
+export DKA_MAKE_EXTRA="${DKA_MAKE_EXTRA:+$DKA_MAKE_EXTRA }DKA_BENCH=1"
 [ -n "$OUT" ] || OUT="$DKA_CACHE/bench/$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

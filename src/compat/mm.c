@@ -188,3 +188,24 @@ int dka_offline_and_remove_ranges(const struct range *ranges, unsigned int nr)
 	return -EOPNOTSUPP;
 #endif
 }
+
+/**
+ * dka_offline_and_remove_range() - the kernel's all-or-nothing unplug of one range
+ * @nid: the node the range was added to (5.10's call takes it)
+ * @r: a memory-block aligned range, added
+ *
+ * offline_and_remove_memory(), exported on every kernel we support: every
+ * block goes offline under one device_hotplug_lock hold, or the kernel
+ * onlines again, in its old zone, each block it offlined; then the range
+ * is removed.  Only the benchmark's alternative uses it (see hotplug.c).
+ *
+ * Return: 0, or a negative errno with every block as it was.
+ */
+int dka_offline_and_remove_range(int nid, const struct range *r)
+{
+#ifdef HAVE_REMOVE_MEMORY_NID
+	return offline_and_remove_memory(nid, r->start, range_len(r));
+#else
+	return offline_and_remove_memory(r->start, range_len(r));
+#endif
+}

@@ -21,6 +21,7 @@ int dka_add_memory(int nid, int mgid, u64 start, u64 size, const char *name,
 		   bool memmap_on_memory);
 int dka_remove_memory(int nid, u64 start, u64 size);
 int dka_offline_and_remove_ranges(const struct range *ranges, unsigned int nr);
+int dka_offline_and_remove_range(int nid, const struct range *r);
 
 int dka_node_tier_init(int nid);
 void dka_node_tier_clear(int nid);

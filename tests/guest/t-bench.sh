@@ -32,7 +32,7 @@ B_SIZES=2,8,32
 B_MULTI=8x4
 B_REPS=5
 B_INTERF=32
-B_WHO=ours,kmem,shell,daxctl
+B_WHO=ours,ours_wr,kmem,shell,daxctl
 B_TRACE=0
 # shellcheck disable=SC2013  # words, not lines
 for w in $(cat /proc/cmdline); do
@@ -52,6 +52,22 @@ B_LAYOUT="" B_GIB=0 B_RANGES=0 B_BLOCKS=0 B_REP=0
 GIB=$((1 << 30))
 
 wants() { case ",$B_WHO," in *",$1,"*) return 0 ;; esac; return 1; }
+
+# ours_wr: our driver with the benchmark build's switch on (src/hotplug.c):
+# a one-range device is unplugged by the kernel's offline_and_remove_memory()
+# instead of block by block. Before 7.3 only (there ours calls the kernel's
+# offline_and_remove_memory_ranges() anyway) and where the module has it.
+B_WR=/sys/module/$DRV/parameters/bench_whole_range
+wr_here() { [ -e "$B_WR" ] && [ -z "$B_KMEM_STATE" ] && [ "$B_RANGES" = 1 ]; }
+# wr CMD...: CMD with the switch on
+wr() {
+	local _rc
+	echo Y >"$B_WR" || { bench_err ours_wr switch "cannot write $B_WR"; return 1; }
+	"$@"
+	_rc=$?
+	echo N >"$B_WR"
+	return $_rc
+}
 
 bench_put() {
 	echo "@@BENCH kernel=$B_KV layout=$B_LAYOUT gib=$B_GIB ranges=$B_RANGES blocks=$B_BLOCKS who=$1 op=$2 rep=$B_REP ms=$3"
@@ -353,6 +369,7 @@ bench_layout() {
 		B_REP=$_i
 		info "bench $B_LAYOUT rep $_i at $(cut -d' ' -f1 /proc/uptime) s"
 		if wants ours; then cycle_state ours "$DRV" || dax_release dax0.0; fi
+		if wants ours_wr && wr_here; then wr cycle_state ours_wr "$DRV" || dax_release dax0.0; fi
 		if wants kmem && [ -n "$B_KMEM_STATE" ]; then cycle_state kmem kmem || dax_release dax0.0; fi
 		if wants shell; then cycle_shell || dax_release dax0.0; fi
 		if wants daxctl; then cycle_daxctl; fi
@@ -371,8 +388,47 @@ bench_interference() {
 		info "bench interference rep $_i at $(cut -d' ' -f1 /proc/uptime) s"
 		idle_lat
 		if wants ours; then interf_state ours "$DRV" || dax_release dax0.0; fi
+		if wants ours_wr && wr_here; then wr interf_state ours_wr "$DRV" || dax_release dax0.0; fi
 		if wants kmem && [ -n "$B_KMEM_STATE" ]; then interf_state kmem kmem || dax_release dax0.0; fi
 		if wants shell; then interf_shell || dax_release dax0.0; fi
+		_i=$((_i + 1))
+	done
+}
+
+# ---- the rollback of an unplug, block by block against the kernel's call ---
+
+# rb_one WHO: dax0.0 online_kernel with a kernel page pinned in its last
+# block: unplugged must fail with EBUSY after offlining every other block,
+# and leave each of them online in its zone again (the rollback); timed
+rb_one() {
+	local _w=$1 _b _o
+	set_policy offline
+	tbind "$_w" bind "$DRV" && tw "$_w" unplug_from_offline "$B_ST" unplugged &&
+		tw "$_w" online_kernel "$B_ST" online_kernel || return 1
+	_b=$(blocks_of dax0.0 | tail -n 1)
+	modprobe "$HELPER" mode=pin_kernel nid="$(dnode dax0.0)" pfn="$(first_pfn "$_b")" ||
+		{ bench_err "$_w" rollback "the helper could not pin a page in memory$_b"; return 1; }
+	_o=$(sysfs-write -t "$B_ST" unplugged)
+	rmmod "$HELPER"
+	case "$_o" in
+	"EBUSY "*) info "bench rollback $_w rep $B_REP: $B_GIB GiB online_kernel, memory$_b pinned: unplugged EBUSY in ${_o#EBUSY }" ;;
+	*) bench_err "$_w" rollback "unplugged with memory$_b pinned: $_o, want EBUSY"; return 1 ;;
+	esac
+	state_expect "$_w" rollback online_kernel || return 1
+	blocks_are dax0.0 online Normal || { bench_err "$_w" rollback "after the rollback: ${DKA_WHY:-blocks wrong}"; return 1; }
+	tw "$_w" unplug "$B_ST" unplugged && tw "$_w" unbind "$DAXBUS/drivers/$DRV/unbind" dax0.0
+}
+
+bench_rollback() {
+	local _i
+	B_LAYOUT=rollback
+	B_REP=0
+	layout "$1" 1 || { bench_err layout setup "${DKA_WHY:-failed}"; return 1; }
+	_i=1
+	while [ $_i -le "$B_REPS" ]; do
+		B_REP=$_i
+		rb_one ours || dax_release dax0.0
+		wr rb_one ours_wr || dax_release dax0.0
 		_i=$((_i + 1))
 	done
 }
@@ -472,6 +528,9 @@ done
 if [ "$B_MULTI" != none ]; then
 	bench_layout "multi${B_MULTI#*x}" "${B_MULTI%x*}" "${B_MULTI#*x}"
 fi
+# (before 7.3, where the module has the switch: B_RANGES is 1 here)
+B_RANGES=1
+if wants ours_wr && wr_here; then bench_rollback "$(echo "$B_SIZES" | cut -d, -f1)"; fi
 [ "$B_INTERF" = 0 ] || bench_interference "$B_INTERF"
 # last: tracing slows what it traces
 if [ "$B_TRACE" != 0 ]; then
