@@ -5,7 +5,7 @@
 #   make                      build for the running kernel
 #   make KDIR=<headers dir>   build for another kernel
 #   make clean
-#   make check                lint + the whole test suite in QEMU (see README.md)
+#   make check                lint + the whole test suite in QEMU (see docs/testing.md)
 #   make lint                 checkpatch --strict, W=1 and sparse builds
 #   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
 #   make pkg-test             build, lintian, compare, install in a chroot
@@ -43,7 +43,7 @@ PWD	:= $(CURDIR)
 CONFIG_H := $(PWD)/generated/dka_config.h
 PROBES	:= $(wildcard $(PWD)/probes/*.c)
 
-# Layout options (README.md, "Building"): forwarded to scripts/probe.sh.
+# Layout options (docs/internals.md, "The layout check"): forwarded to scripts/probe.sh.
 export DKA_LAYOUT DKA_BTF DKA_IGNORE_BTF_MISMATCH
 
 # Forwarded to kbuild only when given (5.10 headers name gcc-10, say).

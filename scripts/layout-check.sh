@@ -177,7 +177,7 @@ done
 if [ -n "$match" ]; then
 	say "the layout family that matches this kernel's BTF:$match (build with DKA_LAYOUT=<family> to use it)"
 else
-	say "no known layout family matches this kernel: a new src/compat/layout-*.h is needed (README.md, 'Adding a kernel')"
+	say "no known layout family matches this kernel: a new src/compat/layout-*.h is needed (docs/internals.md, 'Adding a kernel')"
 fi
 say "please report this with the kernel release ($krel) and where the kernel comes from"
 if [ "${DKA_IGNORE_BTF_MISMATCH:-0}" = 1 ]; then

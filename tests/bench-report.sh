@@ -3,7 +3,7 @@
 # Reads DIR/KERNEL.console.log (the guest's @@BENCH lines) and .meta files;
 # writes DIR/raw.tsv (every figure), DIR/stats.tsv (median, min, max per
 # contender, operation and size), DIR/bench.md (the tables: times, ratios to
-# the contenders of the same run with the performance targets (README.md, "Performance"), time per GiB,
+# the contenders of the same run with the performance targets (docs/performance.md), time per GiB,
 # interference) and DIR/bench.png (gnuplot: time per GiB against size).
 # Prints the markdown.
 set -euo pipefail

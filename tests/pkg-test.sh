@@ -227,6 +227,16 @@ deb_readme=$(find "$T/deb/usr/share/doc/$PKG" -name 'README.md*' | head -n 1)
 rpm_readme=$(find "$T/rpm/usr/share/doc" -name README.md | head -n 1)
 readme_same() { zcat -f "$deb_readme" | cmp -s - "$T/tree/README.md" && cmp -s "$rpm_readme" "$T/tree/README.md"; }
 check "README.md in both, identical to the tree's" "missing or different" readme_same
+# the README links into docs/: shipped beside it
+docs_same() {
+	local f
+	for f in "$T"/tree/docs/*.md; do
+		f=${f##*/}
+		zcat -f "$(dirname "$deb_readme")/docs/$f"* 2>/dev/null | cmp -s - "$T/tree/docs/$f" &&
+			cmp -s "$(dirname "$rpm_readme")/docs/$f" "$T/tree/docs/$f" || return 1
+	done
+}
+check "docs/*.md beside the README in both, identical to the tree's" "missing or different" docs_same
 check "the .deb depends on dkms" "$(dpkg-deb -f "$DEB" Depends)" \
 	grep -qE '(^|, )dkms( |,|$)' <(dpkg-deb -f "$DEB" Depends)
 rpm -qp --requires "$RPM" 2>/dev/null | sed 's/ .*//' | sort -u >"$T/rpm.requires"

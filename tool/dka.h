@@ -21,7 +21,7 @@
 #define MEMORY_DIR	"/sys/devices/system/memory"
 #define DKA_POLICY_DIR	"/etc/dax-kmem-atomic.d"
 
-/* Exit codes (dax-kmem-atomic.8, --help, README). */
+/* Exit codes (dax-kmem-atomic.8, --help). */
 enum {
 	EXIT_OK = 0,
 	EXIT_USAGE = 1,		/* bad arguments, unknown state word */

@@ -10,7 +10,7 @@
  *	  ]
  *	}
  *
- * The field names are stable; dax-kmem-atomic.8 and README.md list them.
+ * The field names are stable; dax-kmem-atomic.8 lists them.
  * Numbers are decimal (sizes and addresses in bytes); an absent value is
  * null.
  */

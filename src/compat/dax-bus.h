@@ -80,7 +80,7 @@ enum dka_dax_driver_type {
 #elif defined(HAVE_MT_FIND_ALLOC_MEMORY_TYPE)
 #define DKA_LAYOUT_FILE "layout-v7.2.h"
 #else
-/* See "Adding a kernel" in README.md. */
+/* See "Adding a kernel" in docs/internals.md. */
 #error "dax_kmem_atomic: no dax structure layout is known for this kernel"
 #endif
 #include DKA_LAYOUT_FILE

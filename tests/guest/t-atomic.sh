@@ -1,6 +1,7 @@
 #!/bin/sh
-# Beyond Linux 7.3 (README.md, "The states"): ownership of the blocks, atomic
-# online, rollback of a failed online, drift, the uevent.  Our module only:
+# Beyond Linux 7.3 (README.md, "Where it differs from the in-kernel kmem on
+# purpose"): ownership of the blocks, atomic online, rollback of a failed
+# online, drift, the uevent.  Our module only:
 # the in-kernel kmem has none of this (the unplug rollbacks 7.3 also has are
 # in t-rollback.sh).  Sourced by /init with lib.sh.
 
