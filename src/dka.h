@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dax_kmem_atomic: the per-device data shared by the core (kmem.c), the
- * block mechanics (hotplug.c) and the ownership guard (guard.c).
+ * dax_kmem_atomic: the device states and the per-device data that every
+ * file of the module shares (main.c lists the files).
  */
 #ifndef DKA_H
 #define DKA_H
@@ -73,7 +73,7 @@ struct dka_dev {
 	bool hold_offline;		/* refuse even the owner's onlines */
 	unsigned long last_offlined;	/* last block the owner took offline */
 	unsigned int nr_online;		/* blocks online (a module reference) */
-	struct delayed_work drift_work;	/* reports foreign changes */
+	struct delayed_work drift_work;	/* reports foreign changes (drift.c) */
 
 	struct dka_block *blocks;	/* every block of every range */
 	unsigned int nr_blocks;
@@ -88,14 +88,12 @@ static inline bool dka_range_empty(const struct dka_range *r)
 
 struct dev_dax;
 
-/* kmem.c */
+/* main.c */
 extern bool dka_exclusive;
-extern const char *dka_kmem_name;
-const char *dka_state_name(int state);
+
+/* kmem.c */
 int dka_probe(struct dev_dax *dev_dax);
 void dka_remove(struct dev_dax *dev_dax);
 extern const struct attribute_group *dka_dev_groups[];
-int dka_core_init(void);
-void dka_core_exit(void);
 
 #endif /* DKA_H */

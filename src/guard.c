@@ -38,6 +38,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include "compat/notifier.h"
+#include "drift.h"
 #include "guard.h"
 
 /*
@@ -81,7 +82,7 @@ static void dka_guard_count(struct dka_dev *d, int delta)
 		module_put(THIS_MODULE);
 }
 
-static unsigned long dka_block_id(unsigned long pfn)
+static unsigned long dka_pfn_block_id(unsigned long pfn)
 {
 	return PFN_PHYS(pfn) / memory_block_size_bytes();
 }
@@ -115,7 +116,7 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 		dka_guard_count(d, -1);
 	if (d->owner == current) {
 		if (action == MEM_OFFLINE)
-			d->last_offlined = dka_block_id(start);
+			d->last_offlined = dka_pfn_block_id(start);
 		if (going_online && d->hold_offline) {
 			/* The add path's auto-online: we online ourselves. */
 			spin_unlock(&dka_guard_lock);
@@ -129,7 +130,7 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 	else if (READ_ONCE(dka_exclusive))
 		why = "the device owns its blocks (exclusive=Y): write its 'state' instead";
 	if (!why && done)
-		schedule_delayed_work(&d->drift_work, 0);
+		dka_drift_report(d);
 	if (!why || done) {
 		spin_unlock(&dka_guard_lock);
 		return NOTIFY_OK;
@@ -140,7 +141,7 @@ static int dka_memory_notify(struct notifier_block *nb, unsigned long action,
 
 	dev_warn_ratelimited(dev, "refused %s of memory%lu by %s[%d]: %s\n",
 			     going_online ? "online" : "offline",
-			     dka_block_id(start), current->comm,
+			     dka_pfn_block_id(start), current->comm,
 			     task_pid_nr(current), why);
 	put_device(dev);
 	return notifier_from_errno(-EBUSY);
@@ -176,6 +177,7 @@ void dka_guard_del(struct dka_dev *d)
 /* The calling task starts a transition of @d: only it may change blocks. */
 void dka_guard_begin(struct dka_dev *d)
 {
+	lockdep_assert_held(&d->lock);
 	spin_lock(&dka_guard_lock);
 	d->owner = current;
 	d->hold_offline = false;
@@ -203,6 +205,7 @@ unsigned long dka_guard_last_offlined(struct dka_dev *d)
 {
 	unsigned long id;
 
+	lockdep_assert_held(&d->lock);
 	spin_lock(&dka_guard_lock);
 	id = d->last_offlined;
 	spin_unlock(&dka_guard_lock);
@@ -212,6 +215,7 @@ unsigned long dka_guard_last_offlined(struct dka_dev *d)
 /* While @hold, blocks of @d stay offline even for the owner (add path). */
 void dka_guard_hold_offline(struct dka_dev *d, bool hold)
 {
+	lockdep_assert_held(&d->lock);
 	spin_lock(&dka_guard_lock);
 	d->hold_offline = hold;
 	spin_unlock(&dka_guard_lock);
@@ -219,6 +223,7 @@ void dka_guard_hold_offline(struct dka_dev *d, bool hold)
 
 void dka_guard_end(struct dka_dev *d)
 {
+	lockdep_assert_held(&d->lock);
 	spin_lock(&dka_guard_lock);
 	d->owner = NULL;
 	d->hold_offline = false;

@@ -15,17 +15,20 @@
  *
  * Data flow of a write to /sys/bus/dax/devices/daxX.Y/state:
  *
- *   state_store() -> dka_set_state()  [d->lock, guard owner = current]
- *     "unplugged": dka_unplug(): dka_ranges_unplug(): 7.3's
- *                  offline_and_remove_memory_ranges(), or elsewhere
- *                  offline block by block (restore on failure) -> remove
- *     online type: dka_plug():   dka_ranges_add()     -> dka_blocks_online()
- *     on failure:  dka_state_after(): the state the blocks are in
+ *   state_store() -> dka_set_state()   [d->lock; guard.c: owner = current]
+ *     "unplugged": dka_unplug() -> transition.c dka_ranges_unplug():
+ *                  7.3's offline_and_remove_memory_ranges(), or offline
+ *                  block by block (block.c; restore on failure), then
+ *                  range.c removes the ranges
+ *     online type: dka_plug() -> range.c dka_ranges_add()
+ *                  -> transition.c dka_blocks_online() (a kernel thread;
+ *                  offline again on failure)
+ *     on failure:  drift.c dka_state_after(): the state the blocks are in
+ *   -> state.c dka_state_announce(): the uevent, still under d->lock
  *
- * where hotplug.c does the per-block work through each memory block's
- * own sysfs methods.
+ * The files below this one never call back into it.
  */
-#include <linux/kobject.h>
+#include <linux/kernel.h>
 #include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -34,98 +37,23 @@
 #include <linux/sysfs.h>
 #include "compat/dax-bus.h"
 #include "compat/mm.h"
+#include "block.h"
 #include "dka.h"
+#include "drift.h"
 #include "guard.h"
-#include "hotplug.h"
+#include "range.h"
+#include "state.h"
+#include "transition.h"
 
 /* Sanity bound for a device's range count (the dax core has no limit). */
 #define DKA_MAX_RANGES 4096
-
-/* Set when memory stayed added on unbind: its resources name our strings. */
-static bool dka_any_hotremove_failed;
-
-const char *dka_kmem_name;
-
-static const char *const dka_state_names[] = {
-	[DKA_OFFLINE] = "offline",
-	[DKA_ONLINE] = "online",
-	[DKA_ONLINE_KERNEL] = "online_kernel",
-	[DKA_ONLINE_MOVABLE] = "online_movable",
-};
-
-const char *dka_state_name(int state)
-{
-	if (state == DKA_UNPLUGGED)
-		return "unplugged";
-	if (state >= 0 && state < ARRAY_SIZE(dka_state_names))
-		return dka_state_names[state];
-	return "unknown";
-}
-
-/* A written word: a state, or -EINVAL ("offline" is reported, not written). */
-static int dka_parse_state(const char *buf)
-{
-	int state;
-
-	if (sysfs_streq(buf, "unplugged"))
-		return DKA_UNPLUGGED;
-	for (state = DKA_ONLINE; state <= DKA_ONLINE_MOVABLE; state++)
-		if (sysfs_streq(buf, dka_state_names[state]))
-			return state;
-	return -EINVAL;
-}
-
-static void dka_notify_state(struct dka_dev *d, int state)
-{
-	char env[48];
-	char *envp[2] = { env };
-
-	snprintf(env, sizeof(env), "DAX_KMEM_STATE=%s", dka_state_name(state));
-	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
-}
-
-/*
- * The state that @truth (dka_census_truth()) makes true: "online" stays
- * while every block is online in whatever zone; otherwise the blocks' own.
- */
-static int dka_state_for(int old, int truth)
-{
-	if (truth < 0 || truth == old)
-		return old;
-	if (old == DKA_ONLINE && truth != DKA_OFFLINE)
-		return old;
-	return truth;
-}
-
-/**
- * dka_state_after() - the state of a device after a failed transition
- * @d: the device, d->lock held
- * @old: its state before the transition
- *
- * Read from the blocks, not assumed from what the rollback meant to do:
- * unplugged when nothing is added; else the state every block agrees on,
- * or, when they disagree (a rollback the kernel refused), the old state
- * ("offline" if that was unplugged), with "drift" counting the others.
- *
- * Return: the state to report.
- */
-static int dka_state_after(struct dka_dev *d, int old)
-{
-	struct dka_census c;
-
-	lockdep_assert_held(&d->lock);
-	if (!dka_ranges_left(d))
-		return DKA_UNPLUGGED;
-	dka_blocks_census(d, &c, DKA_READ_WAIT);
-	return dka_state_for(old == DKA_UNPLUGGED ? DKA_OFFLINE : old,
-			     dka_census_truth(&c));
-}
 
 /* Offline and remove everything, or change nothing.  d->lock held. */
 static int dka_unplug(struct dka_dev *d)
 {
 	int rc;
 
+	lockdep_assert_held(&d->lock);
 	rc = dka_ranges_unplug(d);
 	WRITE_ONCE(d->state, rc ? dka_state_after(d, d->state) : DKA_UNPLUGGED);
 	return rc;
@@ -137,6 +65,7 @@ static int dka_plug(struct dka_dev *d, int type)
 	struct dka_census c;
 	int rc;
 
+	lockdep_assert_held(&d->lock);
 	rc = dka_ranges_add(d);
 	if (!rc)
 		rc = dka_blocks_online(d, type);
@@ -162,10 +91,10 @@ static int dka_plug(struct dka_dev *d, int type)
  * @d: the device
  * @want: DKA_UNPLUGGED or an online type
  *
- * Waiting for another transition of the device can be interrupted (7.3
- * waits uninterruptibly): -EINTR then, nothing done.  The uevent is sent
- * under d->lock, so that listeners see the states in the order they were
- * taken.
+ * Must not be called with d->lock held: it takes it.  Waiting for another
+ * transition of the device can be interrupted (7.3 waits uninterruptibly):
+ * -EINTR then, nothing done.  The uevent is sent under d->lock, so that
+ * listeners see the states in the order they were taken.
  *
  * Return: 0 (also when already there), -EBUSY for an online type from
  * anything but unplugged, or the error of the failed transition, with
@@ -201,7 +130,7 @@ static int dka_set_state(struct dka_dev *d, int want)
 			dka_state_name(old), dka_state_name(want), rc,
 			dka_state_name(d->state));
 	if (d->state != old)
-		dka_notify_state(d, d->state);
+		dka_state_announce(d, d->state, -1);
 	mutex_unlock(&d->lock);
 	return rc;
 }
@@ -220,7 +149,7 @@ static ssize_t state_store(struct device *dev, struct device_attribute *attr,
 	struct dka_dev *d = dev_get_drvdata(dev);
 	int want, rc;
 
-	want = dka_parse_state(buf);
+	want = dka_state_parse(buf);
 	if (want == -EINVAL) {
 		dev_info_ratelimited(dev, "refused state write of %zu bytes: not one of unplugged, online, online_kernel, online_movable\n",
 				     len);
@@ -262,59 +191,6 @@ const struct attribute_group *dka_dev_groups[] = {
 	&dka_attr_group,
 	NULL,
 };
-
-/*
- * Someone changed blocks behind "state" (exclusive=N), e.g. daxctl onlining
- * a device block by block: when all blocks agree again, "state" follows
- * them; while they disagree, "drift" counts those that differ.  Both are
- * logged and announced (under d->lock, in order with the transitions').
- * A transition can hold d->lock, and a change in flight a block's lock, for
- * long (page migration): the work never sleeps on either (a hung kworker),
- * it looks again a little later.
- */
-static void dka_drift_work(struct work_struct *work)
-{
-	struct dka_dev *d = container_of(to_delayed_work(work), struct dka_dev,
-					 drift_work);
-	char env_state[48], env_drift[32];
-	char *envp[3] = { env_drift };
-	struct dka_census c;
-	unsigned int n;
-	int old, now;
-
-	if (!mutex_trylock(&d->lock)) {
-		schedule_delayed_work(&d->drift_work, HZ / 10);
-		return;
-	}
-	/* A block whose change is in flight may stay locked for long, too. */
-	if (dka_blocks_census(d, &c, DKA_READ_TRY)) {
-		mutex_unlock(&d->lock);
-		schedule_delayed_work(&d->drift_work, HZ / 10);
-		return;
-	}
-	old = d->state;
-	if (old != DKA_UNPLUGGED)
-		WRITE_ONCE(d->state, dka_state_for(old, dka_census_truth(&c)));
-	now = d->state;
-	n = dka_census_drift(&c, now);
-
-	snprintf(env_drift, sizeof(env_drift), "DAX_KMEM_DRIFT=%u", n);
-	if (now != old) {
-		dev_info(d->dev, "state %s -> %s: its memory blocks were changed one by one (exclusive=N)\n",
-			 dka_state_name(old), dka_state_name(now));
-		snprintf(env_state, sizeof(env_state), "DAX_KMEM_STATE=%s",
-			 dka_state_name(now));
-		envp[1] = env_state;
-	}
-	if (n)
-		dev_warn(d->dev, "memory blocks changed behind 'state' (exclusive=N): %u of %u differ from %s\n",
-			 n, d->nr_blocks, dka_state_name(now));
-	else if (now == old)
-		dev_info(d->dev, "memory blocks changed behind 'state' (exclusive=N): all %u are %s again\n",
-			 d->nr_blocks, dka_state_name(now));
-	kobject_uevent_env(&d->dev->kobj, KOBJ_CHANGE, envp);
-	mutex_unlock(&d->lock);
-}
 
 /*
  * The private dax structures are our own view of them (compat/layout-*.h).
@@ -402,16 +278,36 @@ static void dka_dev_free(struct dka_dev *d)
  */
 static void dka_dev_release(struct dka_dev *d)
 {
-	if (dka_ranges_left(d)) {
-		dka_any_hotremove_failed = true;
-		dev_err(d->dev, "memory left added stays in use until reboot; this device cannot be bound again before that\n");
-		dka_blocks_put_all(d);
-	} else {
+	bool left;
+
+	/* Nobody else can reach @d any more; the lock is for the contracts. */
+	mutex_lock(&d->lock);
+	left = dka_ranges_left(d);
+	if (left)
+		dka_ranges_abandon(d);
+	mutex_unlock(&d->lock);
+	if (!left) {
 		dka_node_tier_clear(d->nid);
 		dka_mgroup_unregister(d->mgid);
 		kfree(d->res_name);
 	}
 	dka_dev_free(d);
+}
+
+/*
+ * The kernel's policy for hotplugged memory (auto_online_blocks), read
+ * through one of the device's blocks: DKA_OFFLINE, an online type, or a
+ * negative errno.
+ */
+static int dka_default_online_type(struct dka_dev *d)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&d->lock);
+	for (i = 0; i < d->nr_blocks; i++)
+		if (d->blocks[i].dev)
+			return dka_block_policy(d->blocks[i].dev, d->page);
+	return -ENODEV;
 }
 
 /* Allocate the device data with aligned ranges; NULL data: see errno. */
@@ -503,7 +399,7 @@ int dka_probe(struct dev_dax *dev_dax)
 	d->state = DKA_UNPLUGGED;
 	mutex_init(&d->lock);
 	INIT_LIST_HEAD(&d->guard_node);
-	INIT_DELAYED_WORK(&d->drift_work, dka_drift_work);
+	dka_drift_init(d);
 
 	rc = -ENOMEM;
 	d->res_name = kstrdup(dev_name(dev), GFP_KERNEL);
@@ -556,13 +452,10 @@ int dka_probe(struct dev_dax *dev_dax)
 
 err_guard:
 	dka_guard_del(d);
-	cancel_delayed_work_sync(&d->drift_work);
-	if (dka_ranges_left(d)) {
-		/* The memory group and tier stay with the memory (dka_dev_release()). */
-		dka_dev_release(d);
-		return rc;
-	}
-	dka_node_tier_clear(d->nid);
+	dka_drift_stop(d);
+	/* The memory group and tier stay with memory left added. */
+	dka_dev_release(d);
+	return rc;
 err_mgroup:
 	dka_mgroup_unregister(d->mgid);
 err_res_name:
@@ -591,20 +484,7 @@ void dka_remove(struct dev_dax *dev_dax)
 	dka_guard_end(d);
 	mutex_unlock(&d->lock);
 	dka_guard_del(d);
-	cancel_delayed_work_sync(&d->drift_work);
+	dka_drift_stop(d);
 	dka_dev_release(d);
 	dev_set_drvdata(&dev_dax->dev, NULL);
-}
-
-int dka_core_init(void)
-{
-	/* A heap copy: a module's rodata goes away with the module. */
-	dka_kmem_name = kstrdup_const("System RAM (kmem)", GFP_KERNEL);
-	return dka_kmem_name ? 0 : -ENOMEM;
-}
-
-void dka_core_exit(void)
-{
-	if (!dka_any_hotremove_failed)
-		kfree_const(dka_kmem_name);
 }

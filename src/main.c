@@ -3,9 +3,21 @@
  * dax_kmem_atomic: the dax kmem driver with Linux 7.3's atomic per-device
  * "state" attribute, for every kernel from 5.10 on.
  *
- * Files: kmem.c (probe/remove and the state machine), hotplug.c (memory
- * block mechanics), guard.c (memory notifier that owns the blocks),
- * compat/ (what differs between kernels, chosen by probes/ at build time).
+ * Files, in the order a write to "state" meets them (each uses only the
+ * ones after it):
+ *
+ *   main.c        module parameters, load and unload
+ *   kmem.c        probe, remove, the "state" and "drift" attributes, the
+ *                 transitions under the device's lock
+ *   state.c       the state words, the state the blocks make true, uevents
+ *   guard.c       the memory notifier: only a transition's owner may change
+ *                 the device's blocks; counts online blocks (rmmod)
+ *   transition.c  the all-or-nothing online and unplug, with their rollbacks
+ *   range.c       reserving, adding and removing the device's ranges
+ *   drift.c       reading the blocks' truth: census, drift, the drift work
+ *   block.c       one memory block, through its own sysfs methods
+ *   compat/       what differs between kernels, chosen by probes/ at build
+ *                 time (memory hotplug calls, the dax bus, struct layouts)
  */
 #include <linux/module.h>
 #include "compat/dax-bus.h"
@@ -13,7 +25,9 @@
 #include "compat/mm.h"
 #include "dka.h"
 #include "guard.h"
+#include "range.h"
 
+/* Read by the guard on every refused or allowed per-block change. */
 bool dka_exclusive = true;
 module_param_named(exclusive, dka_exclusive, bool, 0644);
 MODULE_PARM_DESC(exclusive,
@@ -34,12 +48,12 @@ static int __init dka_init(void)
 {
 	int rc;
 
-	rc = dka_core_init();
+	rc = dka_ranges_init();
 	if (rc)
 		return rc;
 	rc = dka_mm_init();
 	if (rc)
-		goto err_core;
+		goto err_ranges;
 	rc = dka_guard_init();
 	if (rc)
 		goto err_mm;
@@ -66,8 +80,8 @@ err_guard:
 	dka_guard_exit();
 err_mm:
 	dka_mm_exit();
-err_core:
-	dka_core_exit();
+err_ranges:
+	dka_ranges_exit();
 	return rc;
 }
 
@@ -76,7 +90,7 @@ static void __exit dka_exit(void)
 	dka_driver_unregister();
 	dka_guard_exit();
 	dka_mm_exit();
-	dka_core_exit();
+	dka_ranges_exit();
 }
 
 module_init(dka_init);

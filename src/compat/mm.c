@@ -197,7 +197,7 @@ int dka_offline_and_remove_ranges(const struct range *ranges, unsigned int nr)
  * offline_and_remove_memory(), exported on every kernel we support: every
  * block goes offline under one device_hotplug_lock hold, or the kernel
  * onlines again, in its old zone, each block it offlined; then the range
- * is removed.  Only the benchmark's alternative uses it (see hotplug.c).
+ * is removed.  Only the benchmark's alternative uses it (see transition.c).
  *
  * Return: 0, or a negative errno with every block as it was.
  */

@@ -53,7 +53,7 @@ GIB=$((1 << 30))
 
 wants() { case ",$B_WHO," in *",$1,"*) return 0 ;; esac; return 1; }
 
-# ours_wr: our driver with the benchmark build's switch on (src/hotplug.c):
+# ours_wr: our driver with the benchmark build's switch on (src/transition.c):
 # a one-range device is unplugged by the kernel's offline_and_remove_memory()
 # instead of block by block. Before 7.3 only (there ours calls the kernel's
 # offline_and_remove_memory_ranges() anyway) and where the module has it.
