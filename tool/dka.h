@@ -48,9 +48,9 @@ void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define ZONES_MAX 4
+#define DAXDEV_ZONES_MAX 4
 
-struct dax_dev {
+struct daxdev_info {
 	char name[64];
 	int region;			/* R of daxR.N */
 	char driver[64];		/* "" when unbound */
@@ -62,18 +62,18 @@ struct dax_dev {
 	uint64_t size;
 	int target_node;
 	int numa_node;
-	struct dka_range *ranges;
+	struct mem_range *ranges;
 	int nr_ranges;
 	long blocks_total;		/* blocks the ranges cover (aligned inward) */
 	long blocks_present;		/* of those, memoryN that exist */
 	long blocks_online;
-	char zones[ZONES_MAX][16];	/* distinct zones of the online blocks */
+	char zones[DAXDEV_ZONES_MAX][16];	/* distinct zones of the online blocks */
 	int nr_zones;
 	unsigned int major, minor;	/* the dev attribute (/dev/daxR.N) */
 };
 
 /* Our module and the name of its driver on the dax bus. */
-struct dka_driver {
+struct our_driver {
 	bool loaded;
 	bool replace;			/* replace_kmem=Y: the driver is "kmem" */
 	bool registered;		/* /sys/bus/dax/drivers/NAME is ours */
@@ -85,25 +85,27 @@ struct dka_driver {
 /* sysfs.c */
 /* snprintf() that may truncate, on purpose: sysfs names are short */
 int bprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool dax_bus_present(void);
-uint64_t memory_block_size(void);
+bool sysfs_dax_bus_present(void);
+uint64_t sysfs_memory_block_size(void);
 int sysfs_read(const char *path, char *buf, size_t len);
 int sysfs_write(const char *path, const char *val);
-int dax_dev_read(const char *name, struct dax_dev *d);
-void dax_dev_free(struct dax_dev *d);
-int dax_dev_names(char ***names);	/* sorted; returns the count or -errno */
-void dax_names_free(char **names, int n);
-void dka_driver_read(struct dka_driver *drv);
-bool driver_present(const char *drv);
-int driver_write(const char *drv, const char *attr, const char *dev);
-int dax_dev_users(const struct dax_dev *d, pid_t *pid, char *comm, size_t len);
-const char *driver_label(const struct dax_dev *d);
+int sysfs_daxdev_read(const char *name, struct daxdev_info *d);
+void sysfs_daxdev_free(struct daxdev_info *d);
+int sysfs_daxdev_names(char ***names);	/* sorted; returns the count or -errno */
+void sysfs_names_free(char **names, int n);
+void sysfs_our_driver_read(struct our_driver *drv);
+bool sysfs_driver_present(const char *drv);
+int sysfs_driver_write(const char *drv, const char *attr, const char *dev);
+int procfs_daxdev_user(const struct daxdev_info *d, pid_t *pid, char *comm, size_t len);
+#define DRIVER_LABEL_MAX 80	/* "kmem (dax_kmem_atomic)", or a driver[] */
+/* the driver as list and messages name it; returns BUF */
+const char *sysfs_driver_label(const struct daxdev_info *d, char *buf, size_t len);
 
 /* kmod.c */
-int dka_load_module(const char *who, const char *name);
+int modprobe_load(const char *who, const char *name);
 
 /* json.c */
-void list_json(FILE *f, char **names, int n, const struct dka_driver *drv);
+void json_list(FILE *f, char **names, int n, const struct our_driver *drv);
 
 /* ops.c */
 int cmd_attach(const char *name, const char *state);

@@ -12,8 +12,8 @@
 
 #include "dka.h"
 
-/* dka_load_module() - Return: 0, or -errno (message printed). */
-int dka_load_module(const char *who, const char *name)
+/* modprobe_load() - Return: 0, or -errno (message printed). */
+int modprobe_load(const char *who, const char *name)
 {
 	struct kmod_list *list = NULL, *l;
 	struct kmod_module *mod;

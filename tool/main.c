@@ -132,10 +132,11 @@ static void human_size(uint64_t b, char *buf, size_t len)
 		bprintf(buf, len, "%" PRIu64 " B", b);
 }
 
-static void list_human(char **names, int n, const struct dka_driver *drv)
+static void list_human(char **names, int n, const struct our_driver *drv)
 {
+	char label[DRIVER_LABEL_MAX];
 	char size[32], blocks[48], zones[80], node[16];
-	struct dax_dev d;
+	struct daxdev_info d;
 	int i, r, z, len;
 
 	if (drv->loaded)
@@ -152,8 +153,8 @@ static void list_human(char **names, int n, const struct dka_driver *drv)
 	printf("%-8s %-24s %-15s %10s %4s %7s %-8s %s\n", "DEVICE", "DRIVER", "STATE", "SIZE",
 	       "NODE", "BLOCKS", "ZONES", "RANGES");
 	for (i = 0; i < n; i++) {
-		if (dax_dev_read(names[i], &d)) {
-			dax_dev_free(&d);
+		if (sysfs_daxdev_read(names[i], &d)) {
+			sysfs_daxdev_free(&d);
 			continue;
 		}
 		human_size(d.size, size, sizeof(size));
@@ -165,55 +166,55 @@ static void list_human(char **names, int n, const struct dka_driver *drv)
 		zones[0] = '\0';
 		for (z = 0, len = 0; z < d.nr_zones; z++)
 			len += bprintf(zones + len, sizeof(zones) - len, "%s%s", z ? "," : "", d.zones[z]);
-		printf("%-8s %-24s %-15s %10s %4s %7s %-8s ", d.name, driver_label(&d),
+		printf("%-8s %-24s %-15s %10s %4s %7s %-8s ", d.name, sysfs_driver_label(&d, label, sizeof(label)),
 		       d.has_state ? d.state : "-", size, node, blocks, zones[0] ? zones : "-");
 		for (r = 0; r < d.nr_ranges; r++)
 			printf("%s%#" PRIx64 "-%#" PRIx64, r ? "," : "", d.ranges[r].start, d.ranges[r].end);
 		printf("%s\n", d.nr_ranges ? "" : "-");
-		dax_dev_free(&d);
+		sysfs_daxdev_free(&d);
 	}
 }
 
 static int cmd_list(char **args, int nargs)
 {
-	struct dka_driver drv;
+	struct our_driver drv;
 	char **names = NULL;
 	int n, i, rc = 0;
-	struct dax_dev d;
+	struct daxdev_info d;
 
-	dka_driver_read(&drv);
-	if (!dax_bus_present()) {
+	sysfs_our_driver_read(&drv);
+	if (!sysfs_dax_bus_present()) {
 		msg_err("list: no dax bus (%s does not exist): no dax devices on this system (no dax core loaded, or a kernel without CONFIG_DEV_DAX)",
 			DAX_BUS);
 		if (opts.json)
-			list_json(stdout, NULL, 0, &drv);
+			json_list(stdout, NULL, 0, &drv);
 		return EXIT_NODEV;
 	}
 	if (nargs) {
 		for (i = 0; i < nargs; i++) {
-			if (dax_dev_read(args[i], &d)) {
+			if (sysfs_daxdev_read(args[i], &d)) {
 				msg_err("list: %s: no such dax device", args[i]);
 				rc = EXIT_NODEV;
 			}
-			dax_dev_free(&d);
+			sysfs_daxdev_free(&d);
 		}
 		if (rc)
 			return rc;
 		names = args;
 		n = nargs;
 	} else {
-		n = dax_dev_names(&names);
+		n = sysfs_daxdev_names(&names);
 		if (n < 0) {
 			msg_err("list: read %s: %s", DAX_DEVICES, strerror(-n));
 			return EXIT_KERNEL;
 		}
 	}
 	if (opts.json)
-		list_json(stdout, names, n, &drv);
+		json_list(stdout, names, n, &drv);
 	else
 		list_human(names, n, &drv);
 	if (!nargs)
-		dax_names_free(names, n);
+		sysfs_names_free(names, n);
 	return 0;
 }
 

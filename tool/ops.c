@@ -33,47 +33,47 @@ static int bad_state_word(const char *who, const char *s)
 	return EXIT_USAGE;
 }
 
-static int read_dev(const char *who, const char *name, struct dax_dev *d)
+static int read_dev(const char *who, const char *name, struct daxdev_info *d)
 {
-	int rc = dax_dev_read(name, d);
+	int rc = sysfs_daxdev_read(name, d);
 
 	if (rc == -ENOENT) {
-		if (!dax_bus_present())
+		if (!sysfs_dax_bus_present())
 			msg_err("%s: no dax bus (%s does not exist): no dax devices on this system", who, DAX_BUS);
 		else
 			msg_err("%s: no such dax device (%s/%s); see dax-kmem-atomic list", who, DAX_DEVICES, name);
-		dax_dev_free(d);
+		sysfs_daxdev_free(d);
 		return EXIT_NODEV;
 	}
 	if (rc) {
 		msg_err("%s: read %s/%s: %s", who, DAX_DEVICES, name, strerror(-rc));
-		dax_dev_free(d);
+		sysfs_daxdev_free(d);
 		return EXIT_KERNEL;
 	}
 	return 0;
 }
 
 /* reread() - D again from sysfs (after a change); 0 or an exit code */
-static int reread(const char *who, struct dax_dev *d)
+static int reread(const char *who, struct daxdev_info *d)
 {
 	char name[64];
 
 	bprintf(name, sizeof(name), "%s", d->name);
-	dax_dev_free(d);
+	sysfs_daxdev_free(d);
 	return read_dev(who, name, d);
 }
 
 /* ensure_driver() - our driver registered on the dax bus, loading the module */
-static int ensure_driver(const char *who, struct dka_driver *drv)
+static int ensure_driver(const char *who, struct our_driver *drv)
 {
-	dka_driver_read(drv);
+	sysfs_our_driver_read(drv);
 	if (drv->registered)
 		return 0;
 	if (!drv->loaded) {
 		msg_verbose("%s: loading %s", who, DKA_MODULE);
-		if (dka_load_module(who, DKA_MODULE))
+		if (modprobe_load(who, DKA_MODULE))
 			return EXIT_KERNEL;
-		dka_driver_read(drv);
+		sysfs_our_driver_read(drv);
 	}
 	if (!drv->registered) {
 		msg_err("%s: %s is loaded but %s/%s is not its driver", who, DKA_MODULE,
@@ -85,15 +85,15 @@ static int ensure_driver(const char *who, struct dka_driver *drv)
 
 static bool bound_to(const char *name, const char *drv)
 {
-	struct dax_dev d;
+	struct daxdev_info d;
 	bool ok;
 
-	if (dax_dev_read(name, &d)) {
-		dax_dev_free(&d);
+	if (sysfs_daxdev_read(name, &d)) {
+		sysfs_daxdev_free(&d);
 		return false;
 	}
 	ok = !strcmp(d.driver, drv);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return ok;
 }
 
@@ -106,10 +106,10 @@ static int bind_to(const char *who, const char *drv, const char *name)
 {
 	int rc_id, rc_bind;
 
-	rc_id = driver_write(drv, "new_id", name);
+	rc_id = sysfs_driver_write(drv, "new_id", name);
 	if (bound_to(name, drv))
 		return 0;
-	rc_bind = driver_write(drv, "bind", name);
+	rc_bind = sysfs_driver_write(drv, "bind", name);
 	if (bound_to(name, drv))
 		return 0;
 	if (!rc_bind)
@@ -125,7 +125,7 @@ static bool online_state(const char *s)
 }
 
 /* write_state() - one write of STATE; 0 or EXIT_KERNEL (message printed) */
-static int write_state(const char *who, struct dax_dev *d, const char *state)
+static int write_state(const char *who, struct daxdev_info *d, const char *state)
 {
 	char path[160], after[32] = "?";
 	int rc;
@@ -150,12 +150,13 @@ static int write_state(const char *who, struct dax_dev *d, const char *state)
  * when both are online states or D is offline.  *CHANGED tells whether a
  * write was made.
  */
-static int reach_state(const char *who, struct dax_dev *d, const char *state, bool *changed)
+static int reach_state(const char *who, struct daxdev_info *d, const char *state, bool *changed)
 {
+	char label[DRIVER_LABEL_MAX];
 	int rc;
 
 	if (!d->has_state) {
-		msg_err("%s: %s has no state attribute (driver %s)", who, d->name, driver_label(d));
+		msg_err("%s: %s has no state attribute (driver %s)", who, d->name, sysfs_driver_label(d, label, sizeof(label)));
 		return EXIT_REFUSED;
 	}
 	if (!strcmp(d->state, state))
@@ -172,7 +173,7 @@ static int reach_state(const char *who, struct dax_dev *d, const char *state, bo
 	return rc;
 }
 
-static void blocks_text(const struct dax_dev *d, char *buf, size_t len)
+static void blocks_text(const struct daxdev_info *d, char *buf, size_t len)
 {
 	int n, z;
 
@@ -185,8 +186,9 @@ static void blocks_text(const struct dax_dev *d, char *buf, size_t len)
  * release() - free D from the driver it is bound to (not ours), when that
  * is safe.  Return: 0 or an exit code (message printed).
  */
-static int release(const char *who, struct dax_dev *d)
+static int release(const char *who, struct daxdev_info *d)
 {
+	char label[DRIVER_LABEL_MAX];
 	char comm[32] = "";
 	pid_t pid = 0;
 	int rc;
@@ -194,7 +196,7 @@ static int release(const char *who, struct dax_dev *d)
 	if (!d->driver[0])
 		return 0;
 	/* device_dax (or fsdev_dax) users of the character device */
-	if (dax_dev_users(d, &pid, comm, sizeof(comm))) {
+	if (procfs_daxdev_user(d, &pid, comm, sizeof(comm))) {
 		if (!opts.force) {
 			msg_err("%s: /dev/%s is in use by pid %d (%s): unbinding %s would pull its mapping away; stop it first, or use --force",
 				who, d->name, (int)pid, comm, d->driver);
@@ -206,7 +208,7 @@ static int release(const char *who, struct dax_dev *d)
 	if (strcmp(d->driver, "device_dax")) {
 		if (d->blocks_online) {
 			msg_err("%s: bound to %s with %ld of %ld memory blocks online: unbinding it would leak that memory (it would stay online, unremovable, until reboot); %s first",
-				who, driver_label(d), d->blocks_online, d->blocks_total,
+				who, sysfs_driver_label(d, label, sizeof(label)), d->blocks_online, d->blocks_total,
 				d->has_state ? "unplug it (dax-kmem-atomic set DEV unplugged)" :
 				"offline its blocks (memoryN/state, daxctl offline-memory)");
 			return EXIT_REFUSED;
@@ -226,7 +228,7 @@ static int release(const char *who, struct dax_dev *d)
 			return EXIT_REFUSED;
 		}
 	}
-	rc = driver_write(d->driver, "unbind", d->name);
+	rc = sysfs_driver_write(d->driver, "unbind", d->name);
 	if (rc) {
 		msg_err("%s: unbind from %s: %s", who, d->driver, strerror(-rc));
 		return EXIT_KERNEL;
@@ -248,10 +250,11 @@ static int release(const char *who, struct dax_dev *d)
  * whether anything was written; WAS receives the state the write(s) of
  * STATE started from.  Return: an exit code.
  */
-static int attach(const char *who, struct dax_dev *d, const char *state, bool *changed,
+static int attach(const char *who, struct daxdev_info *d, const char *state, bool *changed,
 		  char *was, size_t was_len)
 {
-	struct dka_driver drv;
+	char label[DRIVER_LABEL_MAX];
+	struct our_driver drv;
 	char from[64], text[128];
 	int rc;
 
@@ -279,7 +282,7 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 		if (rc)
 			return rc;
 		blocks_text(d, text, sizeof(text));
-		msg_info("%s: bound to %s (was %s): state %s, %s", d->name, driver_label(d),
+		msg_info("%s: bound to %s (was %s): state %s, %s", d->name, sysfs_driver_label(d, label, sizeof(label)),
 			 from[0] ? from : "unbound", d->has_state ? d->state : "?", text);
 	}
 	if (!state)
@@ -289,7 +292,7 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 	return reach_state(who, d, state, changed);
 }
 
-static void report_state(const struct dax_dev *d, const char *was)
+static void report_state(const struct daxdev_info *d, const char *was)
 {
 	char text[128];
 
@@ -302,43 +305,45 @@ static void report_state(const struct dax_dev *d, const char *was)
 
 int cmd_attach(const char *name, const char *state)
 {
-	struct dax_dev d;
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], was[32];
 	bool changed = false;
 	int rc;
 
 	bprintf(who, sizeof(who), "%s: attach", name);
-	if (state && !state_writable(state))
+	if (state && !policy_state_writable(state))
 		return bad_state_word(who, state);
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
 	if (d.ours)
-		msg_info("%s: already bound to %s", name, driver_label(&d));
+		msg_info("%s: already bound to %s", name, sysfs_driver_label(&d, label, sizeof(label)));
 	was[0] = '\0';
 	rc = attach(who, &d, state, &changed, was, sizeof(was));
 	if (!rc && state)
 		report_state(&d, was[0] ? was : NULL);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
 int cmd_set(const char *name, const char *state)
 {
-	struct dax_dev d;
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], was[32];
 	int rc;
 
 	bprintf(who, sizeof(who), "%s: set %s", name, state);
-	if (!state_writable(state))
+	if (!policy_state_writable(state))
 		return bad_state_word(who, state);
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
 	if (!d.has_state) {
 		msg_err("%s: %s has no state attribute: it is bound to %s, not to %s (dax-kmem-atomic attach %s first)",
-			who, name, driver_label(&d), DKA_MODULE, name);
-		dax_dev_free(&d);
+			who, name, sysfs_driver_label(&d, label, sizeof(label)), DKA_MODULE, name);
+		sysfs_daxdev_free(&d);
 		return EXIT_REFUSED;
 	}
 	bprintf(was, sizeof(was), "%s", d.state);
@@ -346,13 +351,14 @@ int cmd_set(const char *name, const char *state)
 		rc = write_state(who, &d, state);
 	if (!rc)
 		report_state(&d, was);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
 int cmd_detach(const char *name)
 {
-	struct dax_dev d;
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], from[64];
 	int rc;
 
@@ -365,7 +371,7 @@ int cmd_detach(const char *name)
 		goto out;
 	}
 	if (d.driver[0] && !d.ours) {
-		msg_err("%s: bound to %s, not to %s: not touching it", who, driver_label(&d), DKA_MODULE);
+		msg_err("%s: bound to %s, not to %s: not touching it", who, sysfs_driver_label(&d, label, sizeof(label)), DKA_MODULE);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
@@ -385,15 +391,15 @@ int cmd_detach(const char *name)
 			goto out;
 		}
 		/* off our id list, so that a re-probe does not bring it back */
-		driver_write(d.driver, "remove_id", name);
-		rc = driver_write(d.driver, "unbind", name);
+		sysfs_driver_write(d.driver, "remove_id", name);
+		rc = sysfs_driver_write(d.driver, "unbind", name);
 		if (rc) {
 			msg_err("%s: unbind from %s: %s", who, d.driver, strerror(-rc));
 			rc = EXIT_KERNEL;
 			goto out;
 		}
 	}
-	if (!driver_present("device_dax") && dka_load_module(who, "device_dax")) {
+	if (!sysfs_driver_present("device_dax") && modprobe_load(who, "device_dax")) {
 		msg_err("%s: %s is unbound now", who, name);
 		rc = EXIT_KERNEL;
 		goto out;
@@ -405,13 +411,13 @@ int cmd_detach(const char *name)
 	}
 	msg_info("%s: bound to device_dax (was %s), /dev/%s", name, from[0] ? from : "unbound", name);
 out:
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
 /* ---- apply ----------------------------------------------------------- */
 
-static void devinfo_of(const struct dax_dev *d, struct dka_devinfo *info)
+static void devinfo_of(const struct daxdev_info *d, struct policy_dev *info)
 {
 	info->name = d->name;
 	info->node = d->target_node;
@@ -420,8 +426,9 @@ static void devinfo_of(const struct dax_dev *d, struct dka_devinfo *info)
 	info->nr_ranges = d->nr_ranges;
 }
 
-static void dry_run(const struct dax_dev *d, const struct policy_section *s, const char *tag)
+static void dry_run(const struct daxdev_info *d, const struct policy_section *s, const char *tag)
 {
+	char label[DRIVER_LABEL_MAX];
 	if (d->ours && d->has_state && !strcmp(d->state, s->state)) {
 		msg_info("%s: would do nothing: already %s", tag, s->state);
 		return;
@@ -432,10 +439,10 @@ static void dry_run(const struct dax_dev *d, const struct policy_section *s, con
 				 d->driver[0] ? d->driver : "unbound", s->state);
 		else if (d->blocks_online)
 			msg_info("%s: would refuse: bound to %s with %ld of %ld blocks online", tag,
-				 driver_label(d), d->blocks_online, d->blocks_total);
+				 sysfs_driver_label(d, label, sizeof(label)), d->blocks_online, d->blocks_total);
 		else
 			msg_info("%s: would attach (now %s, no block online), then set %s", tag,
-				 driver_label(d), s->state);
+				 sysfs_driver_label(d, label, sizeof(label)), s->state);
 		return;
 	}
 	if (strcmp(d->state, "unplugged") && strcmp(s->state, "unplugged"))
@@ -447,8 +454,8 @@ static void dry_run(const struct dax_dev *d, const struct policy_section *s, con
 static int apply_one(const struct policy *p, const char *name, bool named)
 {
 	const struct policy_section *s;
-	struct dka_devinfo info;
-	struct dax_dev d;
+	struct policy_dev info;
+	struct daxdev_info d;
 	char who[192], tag[256], was[64];
 	bool changed = false;
 	int more, i, rc;
@@ -472,7 +479,7 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	bprintf(who, sizeof(who), "%s: apply [%s]", name, s->name);
 	if (more && opts.verbose) {
 		for (i = (int)(s - p->sec) + 1; i < p->nr; i++)
-			if (section_matches(&p->sec[i], &info))
+			if (policy_section_matches(&p->sec[i], &info))
 				msg_verbose("%s: [%s] (%s:%d) matches too: ignored (the first match wins)",
 					    name, p->sec[i].name, p->sec[i].file, p->sec[i].line);
 	}
@@ -494,7 +501,7 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	else
 		msg_info("%s: already %s", tag, d.state);
 out:
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
@@ -518,12 +525,12 @@ int cmd_apply(char **names, int n)
 		return 0;
 	}
 	if (!n) {
-		if (!dax_bus_present()) {
+		if (!sysfs_dax_bus_present()) {
 			msg_verbose("apply: no dax bus: nothing to do");
 			policy_free(&p);
 			return 0;
 		}
-		nall = dax_dev_names(&all);
+		nall = sysfs_daxdev_names(&all);
 		if (nall < 0) {
 			msg_err("apply: read %s: %s", DAX_DEVICES, strerror(-nall));
 			policy_free(&p);
@@ -537,7 +544,7 @@ int cmd_apply(char **names, int n)
 		if (rc > worst)
 			worst = rc;
 	}
-	dax_names_free(all, nall);
+	sysfs_names_free(all, nall);
 	policy_free(&p);
 	return worst;
 }

@@ -31,7 +31,7 @@ static const char *const writable_states[] = {
 	"unplugged", "online", "online_kernel", "online_movable",
 };
 
-bool state_writable(const char *s)
+bool policy_state_writable(const char *s)
 {
 	size_t i;
 
@@ -43,10 +43,10 @@ bool state_writable(const char *s)
 
 bool policy_state_valid(const char *s)
 {
-	return state_writable(s) || !strcmp(s, "ignore");
+	return policy_state_writable(s) || !strcmp(s, "ignore");
 }
 
-int parse_size(const char *s, uint64_t *out)
+int policy_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -208,7 +208,7 @@ static int parse_node(const char *w, int *out)
 static int add_node(struct parser *ps, char *w)
 {
 	struct policy_section *s = ps->cur;
-	struct dka_node_span span, *n;
+	struct node_span span, *n;
 	char *dash = strchr(w, '-');
 
 	if (dash)
@@ -237,7 +237,7 @@ static int add_node(struct parser *ps, char *w)
 static int add_window(struct parser *ps, char *w)
 {
 	struct policy_section *s = ps->cur;
-	struct dka_range r, *n;
+	struct mem_range r, *n;
 	unsigned long long a, b;
 	uint64_t len;
 	char *end;
@@ -257,7 +257,7 @@ static int add_window(struct parser *ps, char *w)
 		if (errno || *end)
 			goto bad;
 	} else {
-		if (parse_size(end, &len) || !len || len - 1 > UINT64_MAX - a)
+		if (policy_parse_size(end, &len) || !len || len - 1 > UINT64_MAX - a)
 			goto bad;
 		b = a + len - 1;
 	}
@@ -424,7 +424,7 @@ static int key_value(struct parser *ps, char *line)
 		break;
 	}
 	if (dst) {
-		rc = parse_size(val, dst);
+		rc = policy_parse_size(val, dst);
 		if (rc) {
 			perr(ps, "%s: '%s' is not a size (bytes, or with K, M, G, T, P: 512M, 2G)", key, val);
 			s->nr_keys++;
@@ -587,7 +587,7 @@ int policy_load_dir(struct policy *p, const char *dir, FILE *err)
 
 /* ---- matching -------------------------------------------------------- */
 
-static bool in_windows(const struct policy_section *s, const struct dka_range *r)
+static bool in_windows(const struct policy_section *s, const struct mem_range *r)
 {
 	int i;
 
@@ -597,7 +597,7 @@ static bool in_windows(const struct policy_section *s, const struct dka_range *r
 	return false;
 }
 
-bool section_matches(const struct policy_section *s, const struct dka_devinfo *d)
+bool policy_section_matches(const struct policy_section *s, const struct policy_dev *d)
 {
 	int i;
 	bool ok;
@@ -633,7 +633,7 @@ bool section_matches(const struct policy_section *s, const struct dka_devinfo *d
 }
 
 const struct policy_section *policy_match(const struct policy *p,
-					  const struct dka_devinfo *d, int *more)
+					  const struct policy_dev *d, int *more)
 {
 	const struct policy_section *first = NULL;
 	int i;
@@ -641,7 +641,7 @@ const struct policy_section *policy_match(const struct policy *p,
 	if (more)
 		*more = 0;
 	for (i = 0; i < p->nr; i++) {
-		if (!section_matches(&p->sec[i], d))
+		if (!policy_section_matches(&p->sec[i], d))
 			continue;
 		if (!first)
 			first = &p->sec[i];

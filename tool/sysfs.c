@@ -34,7 +34,7 @@ int bprintf(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-bool dax_bus_present(void)
+bool sysfs_dax_bus_present(void)
 {
 	struct stat st;
 
@@ -112,7 +112,7 @@ static int read_int(const char *path, int *v)
 	return 0;
 }
 
-uint64_t memory_block_size(void)
+uint64_t sysfs_memory_block_size(void)
 {
 	uint64_t bs;
 
@@ -138,18 +138,18 @@ static void link_base(const char *path, char *out, size_t len)
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct dka_range *x = a, *y = b;
+	const struct mem_range *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int read_ranges(const char *dir, struct dax_dev *d)
+static int read_ranges(const char *dir, struct daxdev_info *d)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
 	DIR *dh;
 	uint64_t s, t;
-	struct dka_range *r;
+	struct mem_range *r;
 
 	dh = opendir(dir);
 	if (!dh)
@@ -190,9 +190,9 @@ static int read_ranges(const char *dir, struct dax_dev *d)
 	return 0;
 }
 
-static void read_blocks(struct dax_dev *d)
+static void read_blocks(struct daxdev_info *d)
 {
-	uint64_t bs = memory_block_size(), first, last, b;
+	uint64_t bs = sysfs_memory_block_size(), first, last, b;
 	char path[PATH_MAX], buf[128];
 	int i, z;
 
@@ -219,7 +219,7 @@ static void read_blocks(struct dax_dev *d)
 			for (z = 0; z < d->nr_zones; z++)
 				if (!strcmp(d->zones[z], buf))
 					break;
-			if (z == d->nr_zones && z < ZONES_MAX) {
+			if (z == d->nr_zones && z < DAXDEV_ZONES_MAX) {
 				buf[sizeof(d->zones[0]) - 1] = '\0';	/* "Movable", "Normal", ... */
 				strcpy(d->zones[d->nr_zones++], buf);
 			}
@@ -227,8 +227,8 @@ static void read_blocks(struct dax_dev *d)
 	}
 }
 
-/* dax_dev_read() - fill D from sysfs.  Return: 0, -ENOENT (no device). */
-int dax_dev_read(const char *name, struct dax_dev *d)
+/* sysfs_daxdev_read() - fill D from sysfs.  Return: 0, -ENOENT (no device). */
+int sysfs_daxdev_read(const char *name, struct daxdev_info *d)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], buf[64];
 	struct stat st;
@@ -276,7 +276,7 @@ int dax_dev_read(const char *name, struct dax_dev *d)
 	return 0;
 }
 
-void dax_dev_free(struct dax_dev *d)
+void sysfs_daxdev_free(struct daxdev_info *d)
 {
 	free(d->ranges);
 	d->ranges = NULL;
@@ -295,7 +295,7 @@ static int cmp_dax(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-int dax_dev_names(char ***names)
+int sysfs_daxdev_names(char ***names)
 {
 	struct dirent *e;
 	char **v = NULL, **nv;
@@ -325,11 +325,11 @@ int dax_dev_names(char ***names)
 	return n;
 nomem:
 	closedir(dh);
-	dax_names_free(v, n);
+	sysfs_names_free(v, n);
 	return -ENOMEM;
 }
 
-void dax_names_free(char **names, int n)
+void sysfs_names_free(char **names, int n)
 {
 	int i;
 
@@ -339,11 +339,11 @@ void dax_names_free(char **names, int n)
 }
 
 /*
- * dka_driver_read() - is our module loaded, and under which driver name?
+ * sysfs_our_driver_read() - is our module loaded, and under which driver name?
  * Normally "dax_kmem_atomic"; "kmem" with replace_kmem=Y.  The in-kernel
  * kmem is "kmem" too: the driver's module link tells them apart.
  */
-void dka_driver_read(struct dka_driver *drv)
+void sysfs_our_driver_read(struct our_driver *drv)
 {
 	char buf[32], path[PATH_MAX];
 	struct stat st;
@@ -366,7 +366,7 @@ void dka_driver_read(struct dka_driver *drv)
 	drv->registered = !strcmp(buf, DKA_MODULE);
 }
 
-bool driver_present(const char *drv)
+bool sysfs_driver_present(const char *drv)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -375,8 +375,8 @@ bool driver_present(const char *drv)
 	return stat(path, &st) == 0;
 }
 
-/* driver_write() - write DEV to /sys/bus/dax/drivers/DRV/ATTR */
-int driver_write(const char *drv, const char *attr, const char *dev)
+/* sysfs_driver_write() - write DEV to /sys/bus/dax/drivers/DRV/ATTR */
+int sysfs_driver_write(const char *drv, const char *attr, const char *dev)
 {
 	char path[PATH_MAX];
 
@@ -384,22 +384,25 @@ int driver_write(const char *drv, const char *attr, const char *dev)
 	return sysfs_write(path, dev);
 }
 
-/* "kmem (in-kernel)", "kmem (dax_kmem_atomic)", "device_dax", "-" */
-const char *driver_label(const struct dax_dev *d)
+/*
+ * sysfs_driver_label() - D's driver as list and the messages name it, in
+ * BUF: "kmem (in-kernel)", "kmem (dax_kmem_atomic)", "device_dax", "-".
+ * The in-kernel kmem and ours in replace mode share the name "kmem": the
+ * label says whose it is, since that decides what is safe.  Return: BUF.
+ */
+const char *sysfs_driver_label(const struct daxdev_info *d, char *buf, size_t len)
 {
-	static char buf[128];
-
 	if (!d->driver[0])
-		return "-";
-	if (!strcmp(d->driver, "kmem"))
-		bprintf(buf, sizeof(buf), "kmem (%s)", d->ours ? DKA_MODULE : "in-kernel");
+		bprintf(buf, len, "-");
+	else if (!strcmp(d->driver, "kmem"))
+		bprintf(buf, len, "kmem (%s)", d->ours ? DKA_MODULE : "in-kernel");
 	else
-		bprintf(buf, sizeof(buf), "%s", d->driver);
+		bprintf(buf, len, "%s", d->driver);
 	return buf;
 }
 
 /* does /proc/PID/maps map the device (by path, or by inode of /dev/NAME)? */
-static bool maps_device(const char *pid, const struct dax_dev *d, const struct stat *node)
+static bool maps_device(const char *pid, const struct daxdev_info *d, const struct stat *node)
 {
 	char path[300], line[512], want[80], *p;
 	unsigned long ino;
@@ -429,11 +432,11 @@ static bool maps_device(const char *pid, const struct dax_dev *d, const struct s
 }
 
 /*
- * dax_dev_users() - a process that has the device's character device open
+ * procfs_daxdev_user() - a process that has the device's character device open
  * or mapped (unbinding device_dax under it would pull the memory away).
  * Return: 1 (PID and COMM set), 0 (none found).
  */
-int dax_dev_users(const struct dax_dev *d, pid_t *pid, char *comm, size_t len)
+int procfs_daxdev_user(const struct daxdev_info *d, pid_t *pid, char *comm, size_t len)
 {
 	char path[PATH_MAX], fdpath[PATH_MAX + 300];
 	struct stat st, node;

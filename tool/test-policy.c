@@ -59,8 +59,8 @@ static void expect_error(const char *name, const char *text, const char *want)
 	policy_free(&p);
 }
 
-static const struct dka_range r_one[] = { { 0x100000000ULL, 0x17fffffffULL } };
-static const struct dka_range r_two[] = {
+static const struct mem_range r_one[] = { { 0x100000000ULL, 0x17fffffffULL } };
+static const struct mem_range r_two[] = {
 	{ 0x100000000ULL, 0x13fffffffULL }, { 0x160000000ULL, 0x17fffffffULL },
 };
 
@@ -85,8 +85,8 @@ static void test_sizes(void)
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		v = 0;
-		rc = parse_size(t[i].s, &v);
-		snprintf(name, sizeof(name), "parse_size(\"%s\")", t[i].s);
+		rc = policy_parse_size(t[i].s, &v);
+		snprintf(name, sizeof(name), "policy_parse_size(\"%s\")", t[i].s);
 		check(rc == t[i].rc && (rc || v == t[i].v), name, "rc %d value %llu, want rc %d value %llu",
 		      rc, (unsigned long long)v, t[i].rc, (unsigned long long)t[i].v);
 	}
@@ -194,7 +194,7 @@ static struct policy parsed(const char *text)
 	return p;
 }
 
-static void expect_match(const char *name, const char *text, const struct dka_devinfo *d,
+static void expect_match(const char *name, const char *text, const struct policy_dev *d,
 			 const char *want)
 {
 	struct policy p = parsed(text);
@@ -207,9 +207,9 @@ static void expect_match(const char *name, const char *text, const struct dka_de
 
 static void test_match(void)
 {
-	struct dka_devinfo one = { "dax0.0", 1, 2ULL << 30, r_one, 1 };
-	struct dka_devinfo two = { "dax0.1", 1, 1536ULL << 20, r_two, 2 };
-	struct dka_devinfo far = { "dax1.0", 2, 512ULL << 20, NULL, 0 };
+	struct policy_dev one = { "dax0.0", 1, 2ULL << 30, r_one, 1 };
+	struct policy_dev two = { "dax0.1", 1, 1536ULL << 20, r_two, 2 };
+	struct policy_dev far = { "dax1.0", 2, 512ULL << 20, NULL, 0 };
 	const struct policy_section *s;
 	struct policy p;
 	int more = -1;
