@@ -17,7 +17,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "dka.h"
+#include "json.h"
+#include "sysfs.h"
 
 static void json_str(FILE *f, const char *s)
 {

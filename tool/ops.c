@@ -21,7 +21,12 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "dka.h"
+#include "cmd.h"
+#include "modprobe.h"
+#include "msg.h"
+#include "policy.h"
+#include "procfs.h"
+#include "sysfs.h"
 
 static int bad_state_word(const char *who, const char *s)
 {

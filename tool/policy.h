@@ -5,20 +5,14 @@
  * against them.  Nothing here touches sysfs, so the unit tests
  * (test-policy.c) run on any host.
  */
-#ifndef DKA_POLICY_H
-#define DKA_POLICY_H
+#ifndef DKACTL_POLICY_H
+#define DKACTL_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A physical address range, both ends inclusive (as in /proc/iomem). */
-struct mem_range {
-	uint64_t start;
-	uint64_t end;
-};
+#include "util.h"
 
 /* What matching looks at: filled from sysfs by the caller. */
 struct policy_dev {

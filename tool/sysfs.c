@@ -14,25 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "dka.h"
-
-int bprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
+#include "sysfs.h"
 
 bool sysfs_dax_bus_present(void)
 {
@@ -399,83 +387,4 @@ const char *sysfs_driver_label(const struct daxdev_info *d, char *buf, size_t le
 	else
 		bprintf(buf, len, "%s", d->driver);
 	return buf;
-}
-
-/* does /proc/PID/maps map the device (by path, or by inode of /dev/NAME)? */
-static bool maps_device(const char *pid, const struct daxdev_info *d, const struct stat *node)
-{
-	char path[300], line[512], want[80], *p;
-	unsigned long ino;
-	unsigned int ma, mi;
-	bool hit = false;
-	FILE *f;
-
-	bprintf(path, sizeof(path), "/proc/%s/maps", pid);
-	bprintf(want, sizeof(want), "/dev/%s", d->name);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!hit && fgets(line, sizeof(line), f)) {
-		p = strchr(line, '/');
-		if (p) {
-			p[strcspn(p, "\n")] = '\0';
-			if (!strcmp(p, want))
-				hit = true;
-		}
-		if (!hit && node &&
-		    sscanf(line, "%*s %*s %*s %x:%x %lu", &ma, &mi, &ino) == 3 &&
-		    ino && ino == node->st_ino && makedev(ma, mi) == node->st_dev)
-			hit = true;
-	}
-	fclose(f);
-	return hit;
-}
-
-/*
- * procfs_daxdev_user() - a process that has the device's character device open
- * or mapped (unbinding device_dax under it would pull the memory away).
- * Return: 1 (PID and COMM set), 0 (none found).
- */
-int procfs_daxdev_user(const struct daxdev_info *d, pid_t *pid, char *comm, size_t len)
-{
-	char path[PATH_MAX], fdpath[PATH_MAX + 300];
-	struct stat st, node;
-	struct dirent *p, *f;
-	bool have_node;
-	DIR *proc, *fds;
-	int found = 0;
-
-	if (!d->major && !d->minor)
-		return 0;
-	bprintf(path, sizeof(path), "/dev/%s", d->name);
-	have_node = stat(path, &node) == 0;
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!found && (p = readdir(proc))) {
-		if (!isdigit((unsigned char)p->d_name[0]) || atoi(p->d_name) == getpid())
-			continue;
-		bprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		while (fds && !found && (f = readdir(fds))) {
-			if (f->d_name[0] == '.')
-				continue;
-			bprintf(fdpath, sizeof(fdpath), "%s/%s", path, f->d_name);
-			if (stat(fdpath, &st) == 0 && S_ISCHR(st.st_mode) &&
-			    st.st_rdev == makedev(d->major, d->minor))
-				found = 1;
-		}
-		if (fds)
-			closedir(fds);
-		if (!found && maps_device(p->d_name, d, have_node ? &node : NULL))
-			found = 1;
-		if (found) {
-			*pid = (pid_t)atoi(p->d_name);
-			bprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
-			if (sysfs_read(path, comm, len))
-				bprintf(comm, len, "?");
-		}
-	}
-	closedir(proc);
-	return found;
 }
