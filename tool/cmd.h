@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cmd.h: the commands of dax-kmem-atomic (cmd_*: list in list.c, the
- * others in ops.c), what they return (the exit codes) and the options
- * they are given.
+ * others in ops.c), what they return (the exit codes) and what they are
+ * given (struct cmd_ctx, the parsed options).
  */
 #ifndef DKACTL_CMD_H
 #define DKACTL_CMD_H
@@ -21,22 +21,25 @@ enum {
 	EXIT_POLICY = 5,	/* a policy file is invalid: nothing done */
 };
 
-/* Options every command may look at. */
-struct dka_opts {
-	bool verbose;
-	bool json;
-	bool dry_run;
-	bool force;
+/* What the command line asked for (main.c fills it, the commands read it). */
+struct cmd_ctx {
+	bool verbose;		/* -v: msg_verbose() shows, apply names ignored matches */
+	bool json;		/* list */
+	bool dry_run;		/* apply */
+	bool force;		/* attach, apply: unbind device_dax though in use */
 	bool kmsg;		/* copy messages to /dev/kmsg */
-	const char *state;	/* attach --state */
-	const char *policy_dir;
+	const char *state;	/* attach --state; NULL: stay as bound */
+	const char *policy_dir;	/* apply; NULL: DKA_POLICY_DIR */
 };
-extern struct dka_opts opts;
 
-int cmd_list(char **names, int n);
-int cmd_attach(const char *name, const char *state);
-int cmd_set(const char *name, const char *state);
-int cmd_detach(const char *name);
-int cmd_apply(char **names, int n);
+/*
+ * The commands: ARGS are the words after the command's name; main.c has
+ * checked their number.  Return: an exit code.
+ */
+int cmd_list(const struct cmd_ctx *ctx, char **args, int nargs);	/* [DEV...] */
+int cmd_attach(const struct cmd_ctx *ctx, char **args, int nargs);	/* DEV */
+int cmd_set(const struct cmd_ctx *ctx, char **args, int nargs);		/* DEV STATE */
+int cmd_detach(const struct cmd_ctx *ctx, char **args, int nargs);	/* DEV */
+int cmd_apply(const struct cmd_ctx *ctx, char **args, int nargs);	/* [DEV...] */
 
 #endif

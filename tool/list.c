@@ -70,7 +70,7 @@ static void list_human(char **names, int n, const struct our_driver *drv)
 	}
 }
 
-int cmd_list(char **args, int nargs)
+int cmd_list(const struct cmd_ctx *ctx, char **args, int nargs)
 {
 	struct our_driver drv;
 	char **names = NULL;
@@ -81,7 +81,7 @@ int cmd_list(char **args, int nargs)
 	if (!sysfs_dax_bus_present()) {
 		msg_err("list: no dax bus (%s does not exist): no dax devices on this system (no dax core loaded, or a kernel without CONFIG_DEV_DAX)",
 			DAX_BUS);
-		if (opts.json)
+		if (ctx->json)
 			json_list(stdout, NULL, 0, &drv);
 		return EXIT_NODEV;
 	}
@@ -104,7 +104,7 @@ int cmd_list(char **args, int nargs)
 			return EXIT_KERNEL;
 		}
 	}
-	if (opts.json)
+	if (ctx->json)
 		json_list(stdout, names, n, &drv);
 	else
 		list_human(names, n, &drv);

@@ -191,7 +191,7 @@ static void blocks_text(const struct daxdev_info *d, char *buf, size_t len)
  * release() - free D from the driver it is bound to (not ours), when that
  * is safe.  Return: 0 or an exit code (message printed).
  */
-static int release(const char *who, struct daxdev_info *d)
+static int release(const char *who, struct daxdev_info *d, bool force)
 {
 	char label[DRIVER_LABEL_MAX];
 	char comm[32] = "";
@@ -202,7 +202,7 @@ static int release(const char *who, struct daxdev_info *d)
 		return 0;
 	/* device_dax (or fsdev_dax) users of the character device */
 	if (procfs_daxdev_user(d, &pid, comm, sizeof(comm))) {
-		if (!opts.force) {
+		if (!force) {
 			msg_err("%s: /dev/%s is in use by pid %d (%s): unbinding %s would pull its mapping away; stop it first, or use --force",
 				who, d->name, (int)pid, comm, d->driver);
 			return EXIT_REFUSED;
@@ -255,8 +255,8 @@ static int release(const char *who, struct daxdev_info *d)
  * whether anything was written; WAS receives the state the write(s) of
  * STATE started from.  Return: an exit code.
  */
-static int attach(const char *who, struct daxdev_info *d, const char *state, bool *changed,
-		  char *was, size_t was_len)
+static int attach(const char *who, struct daxdev_info *d, const char *state, bool force,
+		  bool *changed, char *was, size_t was_len)
 {
 	char label[DRIVER_LABEL_MAX];
 	struct our_driver drv;
@@ -272,7 +272,7 @@ static int attach(const char *who, struct daxdev_info *d, const char *state, boo
 		rc = ensure_driver(who, &drv);
 		if (rc)
 			return rc;
-		rc = release(who, d);
+		rc = release(who, d, force);
 		if (rc)
 			return rc;
 		*changed = true;
@@ -308,14 +308,16 @@ static void report_state(const struct daxdev_info *d, const char *was)
 		msg_info("%s: %s (unchanged), %s", d->name, d->state, text);
 }
 
-int cmd_attach(const char *name, const char *state)
+int cmd_attach(const struct cmd_ctx *ctx, char **args, int nargs)
 {
+	const char *name = args[0], *state = ctx->state;	/* nargs == 1 */
 	char label[DRIVER_LABEL_MAX];
 	struct daxdev_info d;
 	char who[96], was[32];
 	bool changed = false;
 	int rc;
 
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: attach", name);
 	if (state && !policy_state_writable(state))
 		return bad_state_word(who, state);
@@ -325,20 +327,23 @@ int cmd_attach(const char *name, const char *state)
 	if (d.ours)
 		msg_info("%s: already bound to %s", name, sysfs_driver_label(&d, label, sizeof(label)));
 	was[0] = '\0';
-	rc = attach(who, &d, state, &changed, was, sizeof(was));
+	rc = attach(who, &d, state, ctx->force, &changed, was, sizeof(was));
 	if (!rc && state)
 		report_state(&d, was[0] ? was : NULL);
 	sysfs_daxdev_free(&d);
 	return rc;
 }
 
-int cmd_set(const char *name, const char *state)
+int cmd_set(const struct cmd_ctx *ctx, char **args, int nargs)
 {
+	const char *name = args[0], *state = args[1];	/* nargs == 2 */
 	char label[DRIVER_LABEL_MAX];
 	struct daxdev_info d;
 	char who[96], was[32];
 	int rc;
 
+	(void)ctx;
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: set %s", name, state);
 	if (!policy_state_writable(state))
 		return bad_state_word(who, state);
@@ -360,13 +365,16 @@ int cmd_set(const char *name, const char *state)
 	return rc;
 }
 
-int cmd_detach(const char *name)
+int cmd_detach(const struct cmd_ctx *ctx, char **args, int nargs)
 {
+	const char *name = args[0];	/* nargs == 1 */
 	char label[DRIVER_LABEL_MAX];
 	struct daxdev_info d;
 	char who[96], from[64];
 	int rc;
 
+	(void)ctx;
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: detach", name);
 	rc = read_dev(who, name, &d);
 	if (rc)
@@ -456,7 +464,8 @@ static void dry_run(const struct daxdev_info *d, const struct policy_section *s,
 		msg_info("%s: would set %s (now %s)", tag, s->state, d->state);
 }
 
-static int apply_one(const struct policy *p, const char *name, bool named)
+static int apply_one(const struct cmd_ctx *ctx, const struct policy *p, const char *name,
+		     bool named)
 {
 	const struct policy_section *s;
 	struct policy_dev info;
@@ -482,7 +491,7 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	}
 	bprintf(tag, sizeof(tag), "%s: [%s] (%s:%d)", name, s->name, s->file, s->line);
 	bprintf(who, sizeof(who), "%s: apply [%s]", name, s->name);
-	if (more && opts.verbose) {
+	if (more && ctx->verbose) {
 		for (i = (int)(s - p->sec) + 1; i < p->nr; i++)
 			if (policy_section_matches(&p->sec[i], &info))
 				msg_verbose("%s: [%s] (%s:%d) matches too: ignored (the first match wins)",
@@ -492,13 +501,13 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 		msg_info("%s: ignore: left alone", tag);
 		goto out;
 	}
-	if (opts.dry_run) {
+	if (ctx->dry_run) {
 		dry_run(&d, s, tag);
 		goto out;
 	}
 	bprintf(was, sizeof(was), "%s%s%s", d.ours ? d.state : (d.driver[0] ? d.driver : "unbound"),
 		 d.ours ? "" : ", ", d.ours ? "" : "not attached");
-	rc = attach(who, &d, s->state, &changed, NULL, 0);
+	rc = attach(who, &d, s->state, ctx->force, &changed, NULL, 0);
 	if (rc)
 		msg_err("%s: not applied", tag);
 	else if (changed)
@@ -510,9 +519,9 @@ out:
 	return rc;
 }
 
-int cmd_apply(char **names, int n)
+int cmd_apply(const struct cmd_ctx *ctx, char **names, int n)
 {
-	const char *dir = opts.policy_dir ? opts.policy_dir : DKA_POLICY_DIR;
+	const char *dir = ctx->policy_dir ? ctx->policy_dir : DKA_POLICY_DIR;
 	struct policy p = { 0 };
 	char **all = NULL;
 	int errors, i, rc, worst = 0, nall = 0;
@@ -545,7 +554,7 @@ int cmd_apply(char **names, int n)
 		n = nall;
 	}
 	for (i = 0; i < n; i++) {
-		rc = apply_one(&p, names[i], !all);
+		rc = apply_one(ctx, &p, names[i], !all);
 		if (rc > worst)
 			worst = rc;
 	}
