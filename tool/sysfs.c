@@ -178,10 +178,24 @@ static int read_ranges(const char *dir, struct daxdev_info *d)
 	return 0;
 }
 
+/* ATTR of memory block B (memoryB/ATTR); 0 or -errno (-ENOENT: no such block) */
+static int read_block_attr(uint64_t b, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/%s", (unsigned long long)b, attr);
+	return sysfs_read(path, buf, len);
+}
+
+/*
+ * read_blocks() - count D's memory blocks and collect their zones.  Aligned
+ * inward because the kmem drivers add only whole blocks: a partial block at
+ * either end of a range is never memory of the device.
+ */
 static void read_blocks(struct daxdev_info *d)
 {
 	uint64_t bs = sysfs_memory_block_size(), first, last, b;
-	char path[PATH_MAX], buf[128];
+	char buf[128];
 	int i, z;
 
 	if (!bs)
@@ -191,17 +205,14 @@ static void read_blocks(struct daxdev_info *d)
 		last = (d->ranges[i].end + 1) / bs;	/* exclusive */
 		for (b = first; b < last; b++) {
 			d->blocks_total++;
-			bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/state",
-				 (unsigned long long)b);
-			if (sysfs_read(path, buf, sizeof(buf)))
+			if (read_block_attr(b, "state", buf, sizeof(buf)))
 				continue;
 			d->blocks_present++;
 			if (strcmp(buf, "online"))
 				continue;
 			d->blocks_online++;
-			bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/valid_zones",
-				 (unsigned long long)b);
-			if (sysfs_read(path, buf, sizeof(buf)))
+			/* an online block's valid_zones is the one zone it is in */
+			if (read_block_attr(b, "valid_zones", buf, sizeof(buf)))
 				continue;
 			buf[strcspn(buf, " ")] = '\0';
 			for (z = 0; z < d->nr_zones; z++)
