@@ -54,6 +54,7 @@ static void kv_int(FILE *f, const char *sep, const char *key, long long v, bool 
 		fprintf(f, "%s\"%s\": null", sep, key);
 }
 
+/* V < 0 is null: the module's parameters are unknown when it is not loaded */
 static void kv_bool(FILE *f, const char *sep, const char *key, int v)
 {
 	fprintf(f, "%s\"%s\": %s", sep, key, v < 0 ? "null" : v ? "true" : "false");

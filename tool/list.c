@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "sysfs.h"
 
+/* whole GiB or MiB as such; above 1 GiB otherwise two decimals of GiB */
 static void human_size(uint64_t b, char *buf, size_t len)
 {
 	const uint64_t g = 1ULL << 30, m = 1ULL << 20;
@@ -85,6 +86,7 @@ int cmd_list(const struct cmd_ctx *ctx, char **args, int nargs)
 			json_list(stdout, NULL, 0, &drv);
 		return EXIT_NODEV;
 	}
+	/* every name checked before any output: a typo gives no half table */
 	if (nargs) {
 		for (i = 0; i < nargs; i++) {
 			if (sysfs_daxdev_read(args[i], &d)) {

@@ -61,6 +61,7 @@ static int read_dev(const char *who, const char *name, struct daxdev_info *d)
 /* reread() - D again from sysfs (after a change); 0 or an exit code */
 static int reread(const char *who, struct daxdev_info *d)
 {
+	/* a copy: sysfs_daxdev_read() clears D, name included, first */
 	char name[64];
 
 	bprintf(name, sizeof(name), "%s", d->name);
@@ -111,6 +112,7 @@ static int bind_to(const char *who, const char *drv, const char *name)
 {
 	int rc_id, rc_bind;
 
+	/* neither write's status is trusted alone: the driver link is the answer */
 	rc_id = sysfs_driver_write(drv, "new_id", name);
 	if (bound_to(name, drv))
 		return 0;
@@ -166,6 +168,7 @@ static int reach_state(const char *who, struct daxdev_info *d, const char *state
 	}
 	if (!strcmp(d->state, state))
 		return 0;
+	/* the kernel takes an online state from unplugged only (else EBUSY) */
 	if (strcmp(d->state, "unplugged") && strcmp(state, "unplugged")) {
 		rc = write_state(who, d, "unplugged");
 		if (rc)
@@ -263,6 +266,7 @@ static int attach(const char *who, struct daxdev_info *d, const char *state, boo
 	char from[64], text[128];
 	int rc;
 
+	/* D is read again below: keep where it came from, to hand it back */
 	bprintf(from, sizeof(from), "%s", d->driver);
 	if (!d->size) {
 		msg_err("%s: %s has no memory (size 0): nothing to attach", who, d->name);
@@ -403,7 +407,10 @@ int cmd_detach(const struct cmd_ctx *ctx, char **args, int nargs)
 			rc = EXIT_KERNEL;
 			goto out;
 		}
-		/* off our id list, so that a re-probe does not bring it back */
+		/*
+		 * off our id list, so that a re-probe does not bring it back;
+		 * not an error when it is not there (bound by bind, not new_id)
+		 */
 		sysfs_driver_write(d.driver, "remove_id", name);
 		rc = sysfs_driver_write(d.driver, "unbind", name);
 		if (rc) {
@@ -478,6 +485,7 @@ static int apply_one(const struct cmd_ctx *ctx, const struct policy *p, const ch
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
+	/* a region's seed has no memory; listing every one unasked is noise */
 	if (!d.size) {
 		if (named)
 			msg_verbose("%s: size 0 (a region's seed): left alone", name);
@@ -526,38 +534,45 @@ int cmd_apply(const struct cmd_ctx *ctx, char **names, int n)
 	char **all = NULL;
 	int errors, i, rc, worst = 0, nall = 0;
 
+	/*
+	 * Every file is checked before any device is looked at: a policy
+	 * half applied because of a typo in its last file would be worse
+	 * than none.  And with no policy at all, nothing else is done: the
+	 * udev rule runs this for every dax device that appears, policy or not.
+	 */
 	errors = policy_load_dir(&p, dir, stderr);
 	if (errors) {
 		msg_err("apply: %d error%s in the policy files of %s: nothing applied", errors,
 			errors == 1 ? "" : "s", dir);
-		policy_free(&p);
-		return EXIT_POLICY;
+		worst = EXIT_POLICY;
+		goto out;
 	}
 	if (!p.nr) {
 		msg_verbose("apply: no policy section in %s/*.conf: nothing to do", dir);
-		policy_free(&p);
-		return 0;
+		goto out;
 	}
 	if (!n) {
 		if (!sysfs_dax_bus_present()) {
 			msg_verbose("apply: no dax bus: nothing to do");
-			policy_free(&p);
-			return 0;
+			goto out;
 		}
 		nall = sysfs_daxdev_names(&all);
 		if (nall < 0) {
 			msg_err("apply: read %s: %s", DAX_DEVICES, strerror(-nall));
-			policy_free(&p);
-			return EXIT_KERNEL;
+			nall = 0;
+			worst = EXIT_KERNEL;
+			goto out;
 		}
 		names = all;
 		n = nall;
 	}
+	/* one device's failure does not stop the others; the worst status is returned */
 	for (i = 0; i < n; i++) {
 		rc = apply_one(ctx, &p, names[i], !all);
 		if (rc > worst)
 			worst = rc;
 	}
+out:
 	sysfs_names_free(all, nall);
 	policy_free(&p);
 	return worst;

@@ -237,6 +237,7 @@ int sysfs_daxdev_read(const char *name, struct daxdev_info *d)
 	d->drift = -1;
 	d->target_node = -1;
 	d->numa_node = -1;
+	/* a name from the command line must not lead out of DAX_DEVICES ("../") */
 	if (strchr(name, '/') || !*name || name[0] == '.')
 		return -ENOENT;
 	bprintf(d->name, sizeof(d->name), "%s", name);
