@@ -104,8 +104,10 @@ TOOL_CC ?= $(if $(filter default,$(origin CC)),cc,$(CC))
 TOOL_CFLAGS = -std=c11 -Wall -Wextra -Werror -O2 $(CFLAGS) \
 	$(shell pkg-config --cflags libkmod) -DDKA_VERSION='"$(TOOL_VERSION)"'
 TOOL_LIBS = $(shell pkg-config --libs libkmod)
-TOOL_OBJS := tool/main.o tool/sysfs.o tool/policy.o tool/json.o tool/kmod.o tool/ops.o
-TOOL_HDRS := tool/dka.h tool/policy.h
+TOOL_OBJS := tool/main.o tool/list.o tool/ops.o tool/json.o tool/msg.o tool/sysfs.o \
+	tool/procfs.o tool/modprobe.o tool/policy.o
+TOOL_HDRS := tool/cmd.h tool/json.h tool/modprobe.h tool/msg.h tool/policy.h tool/procfs.h \
+	tool/sysfs.h tool/util.h
 
 tool: tool/dax-kmem-atomic
 

@@ -17,7 +17,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "dka.h"
+#include "json.h"
+#include "sysfs.h"
 
 static void json_str(FILE *f, const char *s)
 {
@@ -53,12 +54,13 @@ static void kv_int(FILE *f, const char *sep, const char *key, long long v, bool 
 		fprintf(f, "%s\"%s\": null", sep, key);
 }
 
+/* V < 0 is null: the module's parameters are unknown when it is not loaded */
 static void kv_bool(FILE *f, const char *sep, const char *key, int v)
 {
 	fprintf(f, "%s\"%s\": %s", sep, key, v < 0 ? "null" : v ? "true" : "false");
 }
 
-static void device_json(FILE *f, const struct dax_dev *d)
+static void device_json(FILE *f, const struct daxdev_info *d)
 {
 	int i;
 
@@ -89,12 +91,12 @@ static void device_json(FILE *f, const struct dax_dev *d)
 	fputs("]}", f);
 }
 
-void list_json(FILE *f, char **names, int n, const struct dka_driver *drv)
+void json_list(FILE *f, char **names, int n, const struct our_driver *drv)
 {
-	struct dax_dev d;
+	struct daxdev_info d;
 	int i, first = 1;
 
-	fprintf(f, "{\n  \"memory_block_size\": %" PRIu64 ",\n", memory_block_size());
+	fprintf(f, "{\n  \"memory_block_size\": %" PRIu64 ",\n", sysfs_memory_block_size());
 	fputs("  \"module\": {", f);
 	kv_bool(f, "", "loaded", drv->loaded);
 	kv_str(f, ", ", "version", drv->loaded ? drv->version : NULL);
@@ -103,13 +105,13 @@ void list_json(FILE *f, char **names, int n, const struct dka_driver *drv)
 	kv_bool(f, ", ", "exclusive", drv->loaded ? drv->exclusive : -1);
 	fputs("},\n  \"devices\": [", f);
 	for (i = 0; i < n; i++) {
-		if (dax_dev_read(names[i], &d)) {
-			dax_dev_free(&d);
+		if (sysfs_daxdev_read(names[i], &d)) {
+			sysfs_daxdev_free(&d);
 			continue;
 		}
 		fputs(first ? "\n    " : ",\n    ", f);
 		device_json(f, &d);
-		dax_dev_free(&d);
+		sysfs_daxdev_free(&d);
 		first = 0;
 	}
 	fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);

@@ -1,80 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * main.c: the dax-kmem-atomic command: options, subcommands, messages,
- * and "list" (human-readable here, --json in json.c).
+ * main.c: the dax-kmem-atomic command line: the options, the commands and
+ * which options each command takes, the usage text, and the dispatch to
+ * the commands (cmd.h).
  *
  *	dax-kmem-atomic list [--json] [DEV...]
  *	dax-kmem-atomic attach DEV [--state STATE] [--force]
  *	dax-kmem-atomic set DEV STATE
  *	dax-kmem-atomic detach DEV
- *	dax-kmem-atomic apply [--dry-run] [--policy-dir DIR] [DEV...]
+ *	dax-kmem-atomic apply [--dry-run] [--policy-dir DIR] [--force] [DEV...]
+ *
+ * Options may stand before or after the command word (getopt_long permutes
+ * argv), as the udev rule, the unit and the man page's examples write them;
+ * so one pass reads every option, and the command's entry in commands[]
+ * then says which of them it takes.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdarg.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "dka.h"
+#include "cmd.h"
+#include "msg.h"
+#include "util.h"
 
 #ifndef DKA_VERSION
 #define DKA_VERSION "unknown"
 #endif
-
-struct dka_opts opts;
-
-static void vmsg(FILE *f, int level, bool prefix, const char *fmt, va_list ap)
-{
-	char buf[1024], line[1100];
-	int fd, n;
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(f, "%s%s\n", prefix ? "dax-kmem-atomic: " : "", buf);
-	fflush(f);
-	if (!opts.kmsg)
-		return;
-	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* one write(2) is one record of the kernel log */
-	n = bprintf(line, sizeof(line), "<%d>dax-kmem-atomic: %s\n", level, buf);
-	if (n > 0 && write(fd, line, strlen(line)) < 0)
-		fprintf(stderr, "dax-kmem-atomic: write /dev/kmsg: %s\n", strerror(errno));
-	close(fd);
-}
-
-void msg_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(stdout, 5, false, fmt, ap);
-	va_end(ap);
-}
-
-void msg_verbose(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opts.verbose)
-		return;
-	va_start(ap, fmt);
-	vmsg(stdout, 6, false, fmt, ap);
-	va_end(ap);
-}
-
-void msg_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(stderr, 3, true, fmt, ap);
-	va_end(ap);
-}
 
 static const char usage_text[] =
 "Usage: dax-kmem-atomic [OPTIONS] COMMAND [ARGS]\n"
@@ -118,105 +71,6 @@ static const char usage_text[] =
 "\n"
 "See dax-kmem-atomic(8).\n";
 
-static void human_size(uint64_t b, char *buf, size_t len)
-{
-	const uint64_t g = 1ULL << 30, m = 1ULL << 20;
-
-	if (b && !(b % g))
-		bprintf(buf, len, "%" PRIu64 " GiB", b / g);
-	else if (b >= g)
-		bprintf(buf, len, "%.2f GiB", (double)b / g);
-	else if (b && !(b % m))
-		bprintf(buf, len, "%" PRIu64 " MiB", b / m);
-	else
-		bprintf(buf, len, "%" PRIu64 " B", b);
-}
-
-static void list_human(char **names, int n, const struct dka_driver *drv)
-{
-	char size[32], blocks[48], zones[80], node[16];
-	struct dax_dev d;
-	int i, r, z, len;
-
-	if (drv->loaded)
-		printf("module %s %s loaded: driver %s%s, exclusive=%s\n", DKA_MODULE,
-		       drv->version[0] ? drv->version : "?", drv->name,
-		       drv->replace ? " (replace_kmem=Y)" : "",
-		       drv->exclusive < 0 ? "?" : drv->exclusive ? "Y" : "N");
-	else
-		printf("module %s not loaded\n", DKA_MODULE);
-	if (!n) {
-		printf("no dax devices\n");
-		return;
-	}
-	printf("%-8s %-24s %-15s %10s %4s %7s %-8s %s\n", "DEVICE", "DRIVER", "STATE", "SIZE",
-	       "NODE", "BLOCKS", "ZONES", "RANGES");
-	for (i = 0; i < n; i++) {
-		if (dax_dev_read(names[i], &d)) {
-			dax_dev_free(&d);
-			continue;
-		}
-		human_size(d.size, size, sizeof(size));
-		bprintf(blocks, sizeof(blocks), "%ld/%ld", d.blocks_online, d.blocks_total);
-		if (d.target_node >= 0)
-			bprintf(node, sizeof(node), "%d", d.target_node);
-		else
-			bprintf(node, sizeof(node), "-");
-		zones[0] = '\0';
-		for (z = 0, len = 0; z < d.nr_zones; z++)
-			len += bprintf(zones + len, sizeof(zones) - len, "%s%s", z ? "," : "", d.zones[z]);
-		printf("%-8s %-24s %-15s %10s %4s %7s %-8s ", d.name, driver_label(&d),
-		       d.has_state ? d.state : "-", size, node, blocks, zones[0] ? zones : "-");
-		for (r = 0; r < d.nr_ranges; r++)
-			printf("%s%#" PRIx64 "-%#" PRIx64, r ? "," : "", d.ranges[r].start, d.ranges[r].end);
-		printf("%s\n", d.nr_ranges ? "" : "-");
-		dax_dev_free(&d);
-	}
-}
-
-static int cmd_list(char **args, int nargs)
-{
-	struct dka_driver drv;
-	char **names = NULL;
-	int n, i, rc = 0;
-	struct dax_dev d;
-
-	dka_driver_read(&drv);
-	if (!dax_bus_present()) {
-		msg_err("list: no dax bus (%s does not exist): no dax devices on this system (no dax core loaded, or a kernel without CONFIG_DEV_DAX)",
-			DAX_BUS);
-		if (opts.json)
-			list_json(stdout, NULL, 0, &drv);
-		return EXIT_NODEV;
-	}
-	if (nargs) {
-		for (i = 0; i < nargs; i++) {
-			if (dax_dev_read(args[i], &d)) {
-				msg_err("list: %s: no such dax device", args[i]);
-				rc = EXIT_NODEV;
-			}
-			dax_dev_free(&d);
-		}
-		if (rc)
-			return rc;
-		names = args;
-		n = nargs;
-	} else {
-		n = dax_dev_names(&names);
-		if (n < 0) {
-			msg_err("list: read %s: %s", DAX_DEVICES, strerror(-n));
-			return EXIT_KERNEL;
-		}
-	}
-	if (opts.json)
-		list_json(stdout, names, n, &drv);
-	else
-		list_human(names, n, &drv);
-	if (!nargs)
-		dax_names_free(names, n);
-	return 0;
-}
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
@@ -230,93 +84,153 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "state", required_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "policy-dir", required_argument, NULL, 'p' },
-		{ "kmsg", no_argument, NULL, 'k' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cmd;
-	char **args;
-	int c, nargs;
+/* The options that belong to some commands only; the others every command takes. */
+enum {
+	OPT_JSON = 1 << 0,
+	OPT_STATE = 1 << 1,
+	OPT_FORCE = 1 << 2,
+	OPT_DRY_RUN = 1 << 3,
+	OPT_POLICY_DIR = 1 << 4,
+};
 
-	while ((c = getopt_long(argc, argv, "js:fnp:kvhV", longopts, NULL)) != -1) {
+static const struct cli_option {
+	const char *name;
+	int has_arg;
+	char letter;
+	unsigned int bit;	/* 0: taken by every command */
+	const char *misuse;	/* the usage error where a command does not take it */
+} options[] = {
+	/* in the order the misuse errors are checked */
+	{ "json", no_argument, 'j', OPT_JSON, "--json is an option of list" },
+	{ "state", required_argument, 's', OPT_STATE,
+	  "--state is an option of attach (else: set DEV STATE)" },
+	{ "force", no_argument, 'f', OPT_FORCE, "--force is an option of attach and apply" },
+	{ "dry-run", no_argument, 'n', OPT_DRY_RUN, "--dry-run and --policy-dir are options of apply" },
+	{ "policy-dir", required_argument, 'p', OPT_POLICY_DIR,
+	  "--dry-run and --policy-dir are options of apply" },
+	{ "kmsg", no_argument, 'k', 0, NULL },
+	{ "verbose", no_argument, 'v', 0, NULL },
+	{ "help", no_argument, 'h', 0, NULL },
+	{ "version", no_argument, 'V', 0, NULL },
+};
+
+static int cmd_help(const struct cmd_ctx *ctx, char **args, int nargs)
+{
+	(void)ctx;
+	(void)args;
+	(void)nargs;
+	fputs(usage_text, stdout);
+	return EXIT_OK;
+}
+
+static const struct cli_command {
+	const char *name;
+	unsigned int opts;	/* the OPT_* it takes */
+	int min_args, max_args;	/* max -1: any number */
+	const char *args_error;	/* the usage error for another number */
+	int (*run)(const struct cmd_ctx *ctx, char **args, int nargs);
+} commands[] = {
+	{ "list", OPT_JSON, 0, -1, NULL, cmd_list },
+	{ "attach", OPT_STATE | OPT_FORCE, 1, 1, "attach takes one device", cmd_attach },
+	{ "set", 0, 2, 2, "set takes a device and a state", cmd_set },
+	{ "detach", 0, 1, 1, "detach takes one device", cmd_detach },
+	/* --force: apply attaches, with attach's rules */
+	{ "apply", OPT_FORCE | OPT_DRY_RUN | OPT_POLICY_DIR, 0, -1, NULL, cmd_apply },
+	{ "help", 0, 0, -1, NULL, cmd_help },
+};
+
+/*
+ * parse_options() - every option of ARGV into CTX, and in *SEEN the OPT_*
+ * bits given.  Return: -1 to go on, else the exit status (--help,
+ * --version, a bad option).
+ */
+static int parse_options(int argc, char **argv, struct cmd_ctx *ctx, unsigned int *seen)
+{
+	struct option longopts[ARRAY_SIZE(options) + 1] = { { 0 } };
+	char shortopts[2 * ARRAY_SIZE(options) + 1], *sp = shortopts;
+	size_t i;
+	int c;
+
+	for (i = 0; i < ARRAY_SIZE(options); i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].has_arg;
+		longopts[i].val = options[i].letter;
+		*sp++ = options[i].letter;
+		if (options[i].has_arg == required_argument)
+			*sp++ = ':';
+	}
+	*sp = '\0';
+	*seen = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			opts.json = true;
+			ctx->json = true;
+			*seen |= OPT_JSON;
 			break;
 		case 's':
-			opts.state = optarg;
+			ctx->state = optarg;
+			*seen |= OPT_STATE;
 			break;
 		case 'f':
-			opts.force = true;
+			ctx->force = true;
+			*seen |= OPT_FORCE;
 			break;
 		case 'n':
-			opts.dry_run = true;
+			ctx->dry_run = true;
+			*seen |= OPT_DRY_RUN;
 			break;
 		case 'p':
-			opts.policy_dir = optarg;
+			ctx->policy_dir = optarg;
+			*seen |= OPT_POLICY_DIR;
 			break;
 		case 'k':
-			opts.kmsg = true;
+			ctx->kmsg = true;
 			break;
 		case 'v':
-			opts.verbose = true;
+			ctx->verbose = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return 0;
+			return EXIT_OK;
 		case 'V':
 			printf("dax-kmem-atomic %s\n", DKA_VERSION);
-			return 0;
-		default:
+			return EXIT_OK;
+		default:	/* getopt_long said what */
 			return usage_error("bad option");
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd = NULL;
+	struct cmd_ctx ctx = { 0 };
+	unsigned int seen;
+	const char *word;
+	char **args;
+	size_t i;
+	int rc, nargs;
+
+	rc = parse_options(argc, argv, &ctx, &seen);
+	if (rc >= 0)
+		return rc;
+	msg_setup(ctx.verbose, ctx.kmsg);
 	if (optind >= argc)
 		return usage_error("no command given");
-	cmd = argv[optind];
+	word = argv[optind];
 	args = argv + optind + 1;
 	nargs = argc - optind - 1;
-	if (opts.json && strcmp(cmd, "list"))
-		return usage_error("--json is an option of list");
-	if (opts.state && strcmp(cmd, "attach"))
-		return usage_error("--state is an option of attach (else: set DEV STATE)");
-	if (opts.force && strcmp(cmd, "attach") && strcmp(cmd, "apply"))
-		return usage_error("--force is an option of attach and apply");
-	if ((opts.dry_run || opts.policy_dir) && strcmp(cmd, "apply"))
-		return usage_error("--dry-run and --policy-dir are options of apply");
-
-	if (!strcmp(cmd, "list"))
-		return cmd_list(args, nargs);
-	if (!strcmp(cmd, "attach")) {
-		if (nargs != 1)
-			return usage_error("attach takes one device");
-		return cmd_attach(args[0], opts.state);
-	}
-	if (!strcmp(cmd, "set")) {
-		if (nargs != 2)
-			return usage_error("set takes a device and a state");
-		return cmd_set(args[0], args[1]);
-	}
-	if (!strcmp(cmd, "detach")) {
-		if (nargs != 1)
-			return usage_error("detach takes one device");
-		return cmd_detach(args[0]);
-	}
-	if (!strcmp(cmd, "apply"))
-		return cmd_apply(args, nargs);
-	if (!strcmp(cmd, "help")) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	return usage_error("unknown command '%s'", cmd);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(word, commands[i].name))
+			cmd = &commands[i];
+	/* the options are judged first: "bogus --json" is told where --json belongs */
+	for (i = 0; i < ARRAY_SIZE(options); i++)
+		if (seen & options[i].bit & ~(cmd ? cmd->opts : 0))
+			return usage_error("%s", options[i].misuse);
+	if (!cmd)
+		return usage_error("unknown command '%s'", word);
+	if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))
+		return usage_error("%s", cmd->args_error);
+	return cmd->run(&ctx, args, nargs);
 }

@@ -21,7 +21,12 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "dka.h"
+#include "cmd.h"
+#include "modprobe.h"
+#include "msg.h"
+#include "policy.h"
+#include "procfs.h"
+#include "sysfs.h"
 
 static int bad_state_word(const char *who, const char *s)
 {
@@ -33,47 +38,48 @@ static int bad_state_word(const char *who, const char *s)
 	return EXIT_USAGE;
 }
 
-static int read_dev(const char *who, const char *name, struct dax_dev *d)
+static int read_dev(const char *who, const char *name, struct daxdev_info *d)
 {
-	int rc = dax_dev_read(name, d);
+	int rc = sysfs_daxdev_read(name, d);
 
 	if (rc == -ENOENT) {
-		if (!dax_bus_present())
+		if (!sysfs_dax_bus_present())
 			msg_err("%s: no dax bus (%s does not exist): no dax devices on this system", who, DAX_BUS);
 		else
 			msg_err("%s: no such dax device (%s/%s); see dax-kmem-atomic list", who, DAX_DEVICES, name);
-		dax_dev_free(d);
+		sysfs_daxdev_free(d);
 		return EXIT_NODEV;
 	}
 	if (rc) {
 		msg_err("%s: read %s/%s: %s", who, DAX_DEVICES, name, strerror(-rc));
-		dax_dev_free(d);
+		sysfs_daxdev_free(d);
 		return EXIT_KERNEL;
 	}
 	return 0;
 }
 
 /* reread() - D again from sysfs (after a change); 0 or an exit code */
-static int reread(const char *who, struct dax_dev *d)
+static int reread(const char *who, struct daxdev_info *d)
 {
+	/* a copy: sysfs_daxdev_read() clears D, name included, first */
 	char name[64];
 
 	bprintf(name, sizeof(name), "%s", d->name);
-	dax_dev_free(d);
+	sysfs_daxdev_free(d);
 	return read_dev(who, name, d);
 }
 
 /* ensure_driver() - our driver registered on the dax bus, loading the module */
-static int ensure_driver(const char *who, struct dka_driver *drv)
+static int ensure_driver(const char *who, struct our_driver *drv)
 {
-	dka_driver_read(drv);
+	sysfs_our_driver_read(drv);
 	if (drv->registered)
 		return 0;
 	if (!drv->loaded) {
 		msg_verbose("%s: loading %s", who, DKA_MODULE);
-		if (dka_load_module(who, DKA_MODULE))
+		if (modprobe_load(who, DKA_MODULE))
 			return EXIT_KERNEL;
-		dka_driver_read(drv);
+		sysfs_our_driver_read(drv);
 	}
 	if (!drv->registered) {
 		msg_err("%s: %s is loaded but %s/%s is not its driver", who, DKA_MODULE,
@@ -85,15 +91,15 @@ static int ensure_driver(const char *who, struct dka_driver *drv)
 
 static bool bound_to(const char *name, const char *drv)
 {
-	struct dax_dev d;
+	struct daxdev_info d;
 	bool ok;
 
-	if (dax_dev_read(name, &d)) {
-		dax_dev_free(&d);
+	if (sysfs_daxdev_read(name, &d)) {
+		sysfs_daxdev_free(&d);
 		return false;
 	}
 	ok = !strcmp(d.driver, drv);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return ok;
 }
 
@@ -106,10 +112,11 @@ static int bind_to(const char *who, const char *drv, const char *name)
 {
 	int rc_id, rc_bind;
 
-	rc_id = driver_write(drv, "new_id", name);
+	/* neither write's status is trusted alone: the driver link is the answer */
+	rc_id = sysfs_driver_write(drv, "new_id", name);
 	if (bound_to(name, drv))
 		return 0;
-	rc_bind = driver_write(drv, "bind", name);
+	rc_bind = sysfs_driver_write(drv, "bind", name);
 	if (bound_to(name, drv))
 		return 0;
 	if (!rc_bind)
@@ -125,7 +132,7 @@ static bool online_state(const char *s)
 }
 
 /* write_state() - one write of STATE; 0 or EXIT_KERNEL (message printed) */
-static int write_state(const char *who, struct dax_dev *d, const char *state)
+static int write_state(const char *who, struct daxdev_info *d, const char *state)
 {
 	char path[160], after[32] = "?";
 	int rc;
@@ -150,16 +157,18 @@ static int write_state(const char *who, struct dax_dev *d, const char *state)
  * when both are online states or D is offline.  *CHANGED tells whether a
  * write was made.
  */
-static int reach_state(const char *who, struct dax_dev *d, const char *state, bool *changed)
+static int reach_state(const char *who, struct daxdev_info *d, const char *state, bool *changed)
 {
+	char label[DRIVER_LABEL_MAX];
 	int rc;
 
 	if (!d->has_state) {
-		msg_err("%s: %s has no state attribute (driver %s)", who, d->name, driver_label(d));
+		msg_err("%s: %s has no state attribute (driver %s)", who, d->name, sysfs_driver_label(d, label, sizeof(label)));
 		return EXIT_REFUSED;
 	}
 	if (!strcmp(d->state, state))
 		return 0;
+	/* the kernel takes an online state from unplugged only (else EBUSY) */
 	if (strcmp(d->state, "unplugged") && strcmp(state, "unplugged")) {
 		rc = write_state(who, d, "unplugged");
 		if (rc)
@@ -172,7 +181,7 @@ static int reach_state(const char *who, struct dax_dev *d, const char *state, bo
 	return rc;
 }
 
-static void blocks_text(const struct dax_dev *d, char *buf, size_t len)
+static void blocks_text(const struct daxdev_info *d, char *buf, size_t len)
 {
 	int n, z;
 
@@ -185,8 +194,9 @@ static void blocks_text(const struct dax_dev *d, char *buf, size_t len)
  * release() - free D from the driver it is bound to (not ours), when that
  * is safe.  Return: 0 or an exit code (message printed).
  */
-static int release(const char *who, struct dax_dev *d)
+static int release(const char *who, struct daxdev_info *d, bool force)
 {
+	char label[DRIVER_LABEL_MAX];
 	char comm[32] = "";
 	pid_t pid = 0;
 	int rc;
@@ -194,8 +204,8 @@ static int release(const char *who, struct dax_dev *d)
 	if (!d->driver[0])
 		return 0;
 	/* device_dax (or fsdev_dax) users of the character device */
-	if (dax_dev_users(d, &pid, comm, sizeof(comm))) {
-		if (!opts.force) {
+	if (procfs_daxdev_user(d, &pid, comm, sizeof(comm))) {
+		if (!force) {
 			msg_err("%s: /dev/%s is in use by pid %d (%s): unbinding %s would pull its mapping away; stop it first, or use --force",
 				who, d->name, (int)pid, comm, d->driver);
 			return EXIT_REFUSED;
@@ -206,7 +216,7 @@ static int release(const char *who, struct dax_dev *d)
 	if (strcmp(d->driver, "device_dax")) {
 		if (d->blocks_online) {
 			msg_err("%s: bound to %s with %ld of %ld memory blocks online: unbinding it would leak that memory (it would stay online, unremovable, until reboot); %s first",
-				who, driver_label(d), d->blocks_online, d->blocks_total,
+				who, sysfs_driver_label(d, label, sizeof(label)), d->blocks_online, d->blocks_total,
 				d->has_state ? "unplug it (dax-kmem-atomic set DEV unplugged)" :
 				"offline its blocks (memoryN/state, daxctl offline-memory)");
 			return EXIT_REFUSED;
@@ -226,7 +236,7 @@ static int release(const char *who, struct dax_dev *d)
 			return EXIT_REFUSED;
 		}
 	}
-	rc = driver_write(d->driver, "unbind", d->name);
+	rc = sysfs_driver_write(d->driver, "unbind", d->name);
 	if (rc) {
 		msg_err("%s: unbind from %s: %s", who, d->driver, strerror(-rc));
 		return EXIT_KERNEL;
@@ -248,13 +258,15 @@ static int release(const char *who, struct dax_dev *d)
  * whether anything was written; WAS receives the state the write(s) of
  * STATE started from.  Return: an exit code.
  */
-static int attach(const char *who, struct dax_dev *d, const char *state, bool *changed,
-		  char *was, size_t was_len)
+static int attach(const char *who, struct daxdev_info *d, const char *state, bool force,
+		  bool *changed, char *was, size_t was_len)
 {
-	struct dka_driver drv;
+	char label[DRIVER_LABEL_MAX];
+	struct our_driver drv;
 	char from[64], text[128];
 	int rc;
 
+	/* D is read again below: keep where it came from, to hand it back */
 	bprintf(from, sizeof(from), "%s", d->driver);
 	if (!d->size) {
 		msg_err("%s: %s has no memory (size 0): nothing to attach", who, d->name);
@@ -264,7 +276,7 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 		rc = ensure_driver(who, &drv);
 		if (rc)
 			return rc;
-		rc = release(who, d);
+		rc = release(who, d, force);
 		if (rc)
 			return rc;
 		*changed = true;
@@ -279,7 +291,7 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 		if (rc)
 			return rc;
 		blocks_text(d, text, sizeof(text));
-		msg_info("%s: bound to %s (was %s): state %s, %s", d->name, driver_label(d),
+		msg_info("%s: bound to %s (was %s): state %s, %s", d->name, sysfs_driver_label(d, label, sizeof(label)),
 			 from[0] ? from : "unbound", d->has_state ? d->state : "?", text);
 	}
 	if (!state)
@@ -289,7 +301,7 @@ static int attach(const char *who, struct dax_dev *d, const char *state, bool *c
 	return reach_state(who, d, state, changed);
 }
 
-static void report_state(const struct dax_dev *d, const char *was)
+static void report_state(const struct daxdev_info *d, const char *was)
 {
 	char text[128];
 
@@ -300,45 +312,52 @@ static void report_state(const struct dax_dev *d, const char *was)
 		msg_info("%s: %s (unchanged), %s", d->name, d->state, text);
 }
 
-int cmd_attach(const char *name, const char *state)
+int cmd_attach(const struct cmd_ctx *ctx, char **args, int nargs)
 {
-	struct dax_dev d;
+	const char *name = args[0], *state = ctx->state;	/* nargs == 1 */
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], was[32];
 	bool changed = false;
 	int rc;
 
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: attach", name);
-	if (state && !state_writable(state))
+	if (state && !policy_state_writable(state))
 		return bad_state_word(who, state);
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
 	if (d.ours)
-		msg_info("%s: already bound to %s", name, driver_label(&d));
+		msg_info("%s: already bound to %s", name, sysfs_driver_label(&d, label, sizeof(label)));
 	was[0] = '\0';
-	rc = attach(who, &d, state, &changed, was, sizeof(was));
+	rc = attach(who, &d, state, ctx->force, &changed, was, sizeof(was));
 	if (!rc && state)
 		report_state(&d, was[0] ? was : NULL);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
-int cmd_set(const char *name, const char *state)
+int cmd_set(const struct cmd_ctx *ctx, char **args, int nargs)
 {
-	struct dax_dev d;
+	const char *name = args[0], *state = args[1];	/* nargs == 2 */
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], was[32];
 	int rc;
 
+	(void)ctx;
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: set %s", name, state);
-	if (!state_writable(state))
+	if (!policy_state_writable(state))
 		return bad_state_word(who, state);
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
 	if (!d.has_state) {
 		msg_err("%s: %s has no state attribute: it is bound to %s, not to %s (dax-kmem-atomic attach %s first)",
-			who, name, driver_label(&d), DKA_MODULE, name);
-		dax_dev_free(&d);
+			who, name, sysfs_driver_label(&d, label, sizeof(label)), DKA_MODULE, name);
+		sysfs_daxdev_free(&d);
 		return EXIT_REFUSED;
 	}
 	bprintf(was, sizeof(was), "%s", d.state);
@@ -346,16 +365,20 @@ int cmd_set(const char *name, const char *state)
 		rc = write_state(who, &d, state);
 	if (!rc)
 		report_state(&d, was);
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
-int cmd_detach(const char *name)
+int cmd_detach(const struct cmd_ctx *ctx, char **args, int nargs)
 {
-	struct dax_dev d;
+	const char *name = args[0];	/* nargs == 1 */
+	char label[DRIVER_LABEL_MAX];
+	struct daxdev_info d;
 	char who[96], from[64];
 	int rc;
 
+	(void)ctx;
+	(void)nargs;
 	bprintf(who, sizeof(who), "%s: detach", name);
 	rc = read_dev(who, name, &d);
 	if (rc)
@@ -365,7 +388,7 @@ int cmd_detach(const char *name)
 		goto out;
 	}
 	if (d.driver[0] && !d.ours) {
-		msg_err("%s: bound to %s, not to %s: not touching it", who, driver_label(&d), DKA_MODULE);
+		msg_err("%s: bound to %s, not to %s: not touching it", who, sysfs_driver_label(&d, label, sizeof(label)), DKA_MODULE);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
@@ -384,16 +407,19 @@ int cmd_detach(const char *name)
 			rc = EXIT_KERNEL;
 			goto out;
 		}
-		/* off our id list, so that a re-probe does not bring it back */
-		driver_write(d.driver, "remove_id", name);
-		rc = driver_write(d.driver, "unbind", name);
+		/*
+		 * off our id list, so that a re-probe does not bring it back;
+		 * not an error when it is not there (bound by bind, not new_id)
+		 */
+		sysfs_driver_write(d.driver, "remove_id", name);
+		rc = sysfs_driver_write(d.driver, "unbind", name);
 		if (rc) {
 			msg_err("%s: unbind from %s: %s", who, d.driver, strerror(-rc));
 			rc = EXIT_KERNEL;
 			goto out;
 		}
 	}
-	if (!driver_present("device_dax") && dka_load_module(who, "device_dax")) {
+	if (!sysfs_driver_present("device_dax") && modprobe_load(who, "device_dax")) {
 		msg_err("%s: %s is unbound now", who, name);
 		rc = EXIT_KERNEL;
 		goto out;
@@ -405,13 +431,13 @@ int cmd_detach(const char *name)
 	}
 	msg_info("%s: bound to device_dax (was %s), /dev/%s", name, from[0] ? from : "unbound", name);
 out:
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
 /* ---- apply ----------------------------------------------------------- */
 
-static void devinfo_of(const struct dax_dev *d, struct dka_devinfo *info)
+static void devinfo_of(const struct daxdev_info *d, struct policy_dev *info)
 {
 	info->name = d->name;
 	info->node = d->target_node;
@@ -420,8 +446,9 @@ static void devinfo_of(const struct dax_dev *d, struct dka_devinfo *info)
 	info->nr_ranges = d->nr_ranges;
 }
 
-static void dry_run(const struct dax_dev *d, const struct policy_section *s, const char *tag)
+static void dry_run(const struct daxdev_info *d, const struct policy_section *s, const char *tag)
 {
+	char label[DRIVER_LABEL_MAX];
 	if (d->ours && d->has_state && !strcmp(d->state, s->state)) {
 		msg_info("%s: would do nothing: already %s", tag, s->state);
 		return;
@@ -432,10 +459,10 @@ static void dry_run(const struct dax_dev *d, const struct policy_section *s, con
 				 d->driver[0] ? d->driver : "unbound", s->state);
 		else if (d->blocks_online)
 			msg_info("%s: would refuse: bound to %s with %ld of %ld blocks online", tag,
-				 driver_label(d), d->blocks_online, d->blocks_total);
+				 sysfs_driver_label(d, label, sizeof(label)), d->blocks_online, d->blocks_total);
 		else
 			msg_info("%s: would attach (now %s, no block online), then set %s", tag,
-				 driver_label(d), s->state);
+				 sysfs_driver_label(d, label, sizeof(label)), s->state);
 		return;
 	}
 	if (strcmp(d->state, "unplugged") && strcmp(s->state, "unplugged"))
@@ -444,11 +471,12 @@ static void dry_run(const struct dax_dev *d, const struct policy_section *s, con
 		msg_info("%s: would set %s (now %s)", tag, s->state, d->state);
 }
 
-static int apply_one(const struct policy *p, const char *name, bool named)
+static int apply_one(const struct cmd_ctx *ctx, const struct policy *p, const char *name,
+		     bool named)
 {
 	const struct policy_section *s;
-	struct dka_devinfo info;
-	struct dax_dev d;
+	struct policy_dev info;
+	struct daxdev_info d;
 	char who[192], tag[256], was[64];
 	bool changed = false;
 	int more, i, rc;
@@ -457,6 +485,7 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	rc = read_dev(who, name, &d);
 	if (rc)
 		return rc;
+	/* a region's seed has no memory; listing every one unasked is noise */
 	if (!d.size) {
 		if (named)
 			msg_verbose("%s: size 0 (a region's seed): left alone", name);
@@ -470,9 +499,9 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	}
 	bprintf(tag, sizeof(tag), "%s: [%s] (%s:%d)", name, s->name, s->file, s->line);
 	bprintf(who, sizeof(who), "%s: apply [%s]", name, s->name);
-	if (more && opts.verbose) {
+	if (more && ctx->verbose) {
 		for (i = (int)(s - p->sec) + 1; i < p->nr; i++)
-			if (section_matches(&p->sec[i], &info))
+			if (policy_section_matches(&p->sec[i], &info))
 				msg_verbose("%s: [%s] (%s:%d) matches too: ignored (the first match wins)",
 					    name, p->sec[i].name, p->sec[i].file, p->sec[i].line);
 	}
@@ -480,13 +509,13 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 		msg_info("%s: ignore: left alone", tag);
 		goto out;
 	}
-	if (opts.dry_run) {
+	if (ctx->dry_run) {
 		dry_run(&d, s, tag);
 		goto out;
 	}
 	bprintf(was, sizeof(was), "%s%s%s", d.ours ? d.state : (d.driver[0] ? d.driver : "unbound"),
 		 d.ours ? "" : ", ", d.ours ? "" : "not attached");
-	rc = attach(who, &d, s->state, &changed, NULL, 0);
+	rc = attach(who, &d, s->state, ctx->force, &changed, NULL, 0);
 	if (rc)
 		msg_err("%s: not applied", tag);
 	else if (changed)
@@ -494,50 +523,57 @@ static int apply_one(const struct policy *p, const char *name, bool named)
 	else
 		msg_info("%s: already %s", tag, d.state);
 out:
-	dax_dev_free(&d);
+	sysfs_daxdev_free(&d);
 	return rc;
 }
 
-int cmd_apply(char **names, int n)
+int cmd_apply(const struct cmd_ctx *ctx, char **names, int n)
 {
-	const char *dir = opts.policy_dir ? opts.policy_dir : DKA_POLICY_DIR;
+	const char *dir = ctx->policy_dir ? ctx->policy_dir : DKA_POLICY_DIR;
 	struct policy p = { 0 };
 	char **all = NULL;
 	int errors, i, rc, worst = 0, nall = 0;
 
+	/*
+	 * Every file is checked before any device is looked at: a policy
+	 * half applied because of a typo in its last file would be worse
+	 * than none.  And with no policy at all, nothing else is done: the
+	 * udev rule runs this for every dax device that appears, policy or not.
+	 */
 	errors = policy_load_dir(&p, dir, stderr);
 	if (errors) {
 		msg_err("apply: %d error%s in the policy files of %s: nothing applied", errors,
 			errors == 1 ? "" : "s", dir);
-		policy_free(&p);
-		return EXIT_POLICY;
+		worst = EXIT_POLICY;
+		goto out;
 	}
 	if (!p.nr) {
 		msg_verbose("apply: no policy section in %s/*.conf: nothing to do", dir);
-		policy_free(&p);
-		return 0;
+		goto out;
 	}
 	if (!n) {
-		if (!dax_bus_present()) {
+		if (!sysfs_dax_bus_present()) {
 			msg_verbose("apply: no dax bus: nothing to do");
-			policy_free(&p);
-			return 0;
+			goto out;
 		}
-		nall = dax_dev_names(&all);
+		nall = sysfs_daxdev_names(&all);
 		if (nall < 0) {
 			msg_err("apply: read %s: %s", DAX_DEVICES, strerror(-nall));
-			policy_free(&p);
-			return EXIT_KERNEL;
+			nall = 0;
+			worst = EXIT_KERNEL;
+			goto out;
 		}
 		names = all;
 		n = nall;
 	}
+	/* one device's failure does not stop the others; the worst status is returned */
 	for (i = 0; i < n; i++) {
-		rc = apply_one(&p, names[i], !all);
+		rc = apply_one(ctx, &p, names[i], !all);
 		if (rc > worst)
 			worst = rc;
 	}
-	dax_names_free(all, nall);
+out:
+	sysfs_names_free(all, nall);
 	policy_free(&p);
 	return worst;
 }

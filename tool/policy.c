@@ -31,7 +31,7 @@ static const char *const writable_states[] = {
 	"unplugged", "online", "online_kernel", "online_movable",
 };
 
-bool state_writable(const char *s)
+bool policy_state_writable(const char *s)
 {
 	size_t i;
 
@@ -43,10 +43,10 @@ bool state_writable(const char *s)
 
 bool policy_state_valid(const char *s)
 {
-	return state_writable(s) || !strcmp(s, "ignore");
+	return policy_state_writable(s) || !strcmp(s, "ignore");
 }
 
-int parse_size(const char *s, uint64_t *out)
+int policy_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -54,6 +54,7 @@ int parse_size(const char *s, uint64_t *out)
 
 	while (isspace((unsigned char)*s))
 		s++;
+	/* strtoull() would take "-1" as 2^64 - 1: a size starts with a digit */
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
@@ -88,6 +89,7 @@ int parse_size(const char *s, uint64_t *out)
 	}
 	if (shift) {
 		end++;
+		/* "GiB" only: "GB" could be read as 10^9, and is refused */
 		if (!strcmp(end, "iB"))
 			end += 2;
 	}
@@ -111,7 +113,11 @@ struct parser {
 	int errors;
 	struct policy_section *cur;	/* NULL before the first section */
 	unsigned int seen;		/* keys seen in the current section */
-	bool skip;			/* after a bad header: until the next */
+	/*
+	 * after a bad header, until the next: its keys are not reported as
+	 * "outside a section", one error for the header is enough
+	 */
+	bool skip;
 };
 
 enum {
@@ -208,7 +214,7 @@ static int parse_node(const char *w, int *out)
 static int add_node(struct parser *ps, char *w)
 {
 	struct policy_section *s = ps->cur;
-	struct dka_node_span span, *n;
+	struct node_span span, *n;
 	char *dash = strchr(w, '-');
 
 	if (dash)
@@ -237,7 +243,7 @@ static int add_node(struct parser *ps, char *w)
 static int add_window(struct parser *ps, char *w)
 {
 	struct policy_section *s = ps->cur;
-	struct dka_range r, *n;
+	struct mem_range r, *n;
 	unsigned long long a, b;
 	uint64_t len;
 	char *end;
@@ -257,7 +263,8 @@ static int add_window(struct parser *ps, char *w)
 		if (errno || *end)
 			goto bad;
 	} else {
-		if (parse_size(end, &len) || !len || len - 1 > UINT64_MAX - a)
+		/* A+SIZE must end at or below 2^64 - 1 */
+		if (policy_parse_size(end, &len) || !len || len - 1 > UINT64_MAX - a)
 			goto bad;
 		b = a + len - 1;
 	}
@@ -424,7 +431,7 @@ static int key_value(struct parser *ps, char *line)
 		break;
 	}
 	if (dst) {
-		rc = parse_size(val, dst);
+		rc = policy_parse_size(val, dst);
 		if (rc) {
 			perr(ps, "%s: '%s' is not a size (bytes, or with K, M, G, T, P: 512M, 2G)", key, val);
 			s->nr_keys++;
@@ -459,7 +466,10 @@ int policy_parse_buf(struct policy *p, const char *name, const char *buf,
 		copy[c - buf] = '\0';
 		ps.line++;
 		l = line;
-		/* a comment: from a '#' or ';' at the start or after a blank */
+		/*
+		 * a comment: from a '#' or ';' at the start or after a blank, so
+		 * that "[cxl]  # note" is a header while a '#' inside a word stays
+		 */
 		for (hash = l; *hash; hash++) {
 			if ((*hash == '#' || *hash == ';') &&
 			    (hash == l || isspace((unsigned char)hash[-1]))) {
@@ -486,6 +496,7 @@ int policy_parse_buf(struct policy *p, const char *name, const char *buf,
 	return ps.errors;
 }
 
+/* NAME.conf, not hidden: editors' and package managers' leftovers are not read */
 static int conf_filter(const struct dirent *e)
 {
 	size_t n = strlen(e->d_name);
@@ -493,11 +504,18 @@ static int conf_filter(const struct dirent *e)
 	return e->d_name[0] != '.' && n > 5 && !strcmp(e->d_name + n - 5, ".conf");
 }
 
+/* strcmp, not alphasort(): the order (first match wins) must not depend on the locale */
 static int cmp_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/*
+ * read_file() - the whole file as a C string (malloc'ed), or NULL with *ERR
+ * set.  Over 16 MiB is refused (EFBIG): a policy file is a few lines, a
+ * bigger one is a mistake (a wrong path, a device).  A NUL byte is refused
+ * (EINVAL): the parser would silently stop at it.
+ */
 static char *read_file(const char *path, int *err)
 {
 	FILE *f = fopen(path, "re");
@@ -587,7 +605,11 @@ int policy_load_dir(struct policy *p, const char *dir, FILE *err)
 
 /* ---- matching -------------------------------------------------------- */
 
-static bool in_windows(const struct policy_section *s, const struct dka_range *r)
+/*
+ * R lies wholly inside one window of S.  A range across two adjacent
+ * windows does not match: write them as one window.
+ */
+static bool in_windows(const struct policy_section *s, const struct mem_range *r)
 {
 	int i;
 
@@ -597,7 +619,7 @@ static bool in_windows(const struct policy_section *s, const struct dka_range *r
 	return false;
 }
 
-bool section_matches(const struct policy_section *s, const struct dka_devinfo *d)
+bool policy_section_matches(const struct policy_section *s, const struct policy_dev *d)
 {
 	int i;
 	bool ok;
@@ -633,7 +655,7 @@ bool section_matches(const struct policy_section *s, const struct dka_devinfo *d
 }
 
 const struct policy_section *policy_match(const struct policy *p,
-					  const struct dka_devinfo *d, int *more)
+					  const struct policy_dev *d, int *more)
 {
 	const struct policy_section *first = NULL;
 	int i;
@@ -641,7 +663,7 @@ const struct policy_section *policy_match(const struct policy *p,
 	if (more)
 		*more = 0;
 	for (i = 0; i < p->nr; i++) {
-		if (!section_matches(&p->sec[i], d))
+		if (!policy_section_matches(&p->sec[i], d))
 			continue;
 		if (!first)
 			first = &p->sec[i];

@@ -5,31 +5,25 @@
  * against them.  Nothing here touches sysfs, so the unit tests
  * (test-policy.c) run on any host.
  */
-#ifndef DKA_POLICY_H
-#define DKA_POLICY_H
+#ifndef DKACTL_POLICY_H
+#define DKACTL_POLICY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A physical address range, both ends inclusive (as in /proc/iomem). */
-struct dka_range {
-	uint64_t start;
-	uint64_t end;
-};
+#include "util.h"
 
 /* What matching looks at: filled from sysfs by the caller. */
-struct dka_devinfo {
+struct policy_dev {
 	const char *name;		/* "dax0.0" */
 	int node;			/* target_node; -1 when unknown */
 	uint64_t size;			/* bytes */
-	const struct dka_range *ranges;
+	const struct mem_range *ranges;
 	int nr_ranges;
 };
 
-struct dka_node_span {
+struct node_span {
 	int lo, hi;			/* "1" is 1-1, "2-3" is 2-3 */
 };
 
@@ -39,9 +33,9 @@ struct policy_section {
 	int line;
 	char **globs;			/* device = GLOB... (fnmatch) */
 	int nr_globs;
-	struct dka_node_span *nodes;	/* node = N[-M][,...] */
+	struct node_span *nodes;	/* node = N[-M][,...] */
 	int nr_nodes;
-	struct dka_range *windows;	/* range = A-B[,...] or A+SIZE */
+	struct mem_range *windows;	/* range = A-B[,...] or A+SIZE */
 	int nr_windows;
 	bool has_size, has_min, has_max;
 	uint64_t size, min_size, max_size;
@@ -55,17 +49,17 @@ struct policy {
 };
 
 /* The states "state" takes (offline is only reported). */
-bool state_writable(const char *s);
+bool policy_state_writable(const char *s);
 
 /* The states a policy may ask for: the writable states, and "ignore". */
 bool policy_state_valid(const char *s);
 
 /*
- * parse_size() - "2G", "512M", "4096", "0x1000", "1T", "3GiB"
+ * policy_parse_size() - "2G", "512M", "4096", "0x1000", "1T", "3GiB"
  * Suffixes K, M, G, T, P (powers of 1024), optionally followed by "iB".
  * Return: 0, or -EINVAL (not a size), -ERANGE (does not fit 64 bits).
  */
-int parse_size(const char *s, uint64_t *out);
+int policy_parse_size(const char *s, uint64_t *out);
 
 /*
  * policy_parse_buf() - parse one file's text, NAME being its path for
@@ -82,9 +76,9 @@ int policy_parse_buf(struct policy *p, const char *name, const char *buf,
  */
 int policy_load_dir(struct policy *p, const char *dir, FILE *err);
 
-/* section_matches() - does every match key of S accept device D? */
-bool section_matches(const struct policy_section *s,
-		     const struct dka_devinfo *d);
+/* policy_section_matches() - does every match key of S accept device D? */
+bool policy_section_matches(const struct policy_section *s,
+		     const struct policy_dev *d);
 
 /*
  * policy_match() - the first section that matches D (first match wins),
@@ -92,7 +86,7 @@ bool section_matches(const struct policy_section *s,
  * sections that match too (they are ignored).
  */
 const struct policy_section *policy_match(const struct policy *p,
-					  const struct dka_devinfo *d,
+					  const struct policy_dev *d,
 					  int *more);
 
 void policy_free(struct policy *p);

@@ -14,27 +14,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "dka.h"
+#include "sysfs.h"
 
-int bprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-bool dax_bus_present(void)
+bool sysfs_dax_bus_present(void)
 {
 	struct stat st;
 
@@ -112,7 +100,7 @@ static int read_int(const char *path, int *v)
 	return 0;
 }
 
-uint64_t memory_block_size(void)
+uint64_t sysfs_memory_block_size(void)
 {
 	uint64_t bs;
 
@@ -138,18 +126,18 @@ static void link_base(const char *path, char *out, size_t len)
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct dka_range *x = a, *y = b;
+	const struct mem_range *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static int read_ranges(const char *dir, struct dax_dev *d)
+static int read_ranges(const char *dir, struct daxdev_info *d)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
 	DIR *dh;
 	uint64_t s, t;
-	struct dka_range *r;
+	struct mem_range *r;
 
 	dh = opendir(dir);
 	if (!dh)
@@ -190,10 +178,24 @@ static int read_ranges(const char *dir, struct dax_dev *d)
 	return 0;
 }
 
-static void read_blocks(struct dax_dev *d)
+/* ATTR of memory block B (memoryB/ATTR); 0 or -errno (-ENOENT: no such block) */
+static int read_block_attr(uint64_t b, const char *attr, char *buf, size_t len)
 {
-	uint64_t bs = memory_block_size(), first, last, b;
-	char path[PATH_MAX], buf[128];
+	char path[PATH_MAX];
+
+	bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/%s", (unsigned long long)b, attr);
+	return sysfs_read(path, buf, len);
+}
+
+/*
+ * read_blocks() - count D's memory blocks and collect their zones.  Aligned
+ * inward because the kmem drivers add only whole blocks: a partial block at
+ * either end of a range is never memory of the device.
+ */
+static void read_blocks(struct daxdev_info *d)
+{
+	uint64_t bs = sysfs_memory_block_size(), first, last, b;
+	char buf[128];
 	int i, z;
 
 	if (!bs)
@@ -203,23 +205,20 @@ static void read_blocks(struct dax_dev *d)
 		last = (d->ranges[i].end + 1) / bs;	/* exclusive */
 		for (b = first; b < last; b++) {
 			d->blocks_total++;
-			bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/state",
-				 (unsigned long long)b);
-			if (sysfs_read(path, buf, sizeof(buf)))
+			if (read_block_attr(b, "state", buf, sizeof(buf)))
 				continue;
 			d->blocks_present++;
 			if (strcmp(buf, "online"))
 				continue;
 			d->blocks_online++;
-			bprintf(path, sizeof(path), MEMORY_DIR "/memory%llu/valid_zones",
-				 (unsigned long long)b);
-			if (sysfs_read(path, buf, sizeof(buf)))
+			/* an online block's valid_zones is the one zone it is in */
+			if (read_block_attr(b, "valid_zones", buf, sizeof(buf)))
 				continue;
 			buf[strcspn(buf, " ")] = '\0';
 			for (z = 0; z < d->nr_zones; z++)
 				if (!strcmp(d->zones[z], buf))
 					break;
-			if (z == d->nr_zones && z < ZONES_MAX) {
+			if (z == d->nr_zones && z < DAXDEV_ZONES_MAX) {
 				buf[sizeof(d->zones[0]) - 1] = '\0';	/* "Movable", "Normal", ... */
 				strcpy(d->zones[d->nr_zones++], buf);
 			}
@@ -227,8 +226,8 @@ static void read_blocks(struct dax_dev *d)
 	}
 }
 
-/* dax_dev_read() - fill D from sysfs.  Return: 0, -ENOENT (no device). */
-int dax_dev_read(const char *name, struct dax_dev *d)
+/* sysfs_daxdev_read() - fill D from sysfs.  Return: 0, -ENOENT (no device). */
+int sysfs_daxdev_read(const char *name, struct daxdev_info *d)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], buf[64];
 	struct stat st;
@@ -238,6 +237,7 @@ int dax_dev_read(const char *name, struct dax_dev *d)
 	d->drift = -1;
 	d->target_node = -1;
 	d->numa_node = -1;
+	/* a name from the command line must not lead out of DAX_DEVICES ("../") */
 	if (strchr(name, '/') || !*name || name[0] == '.')
 		return -ENOENT;
 	bprintf(d->name, sizeof(d->name), "%s", name);
@@ -276,7 +276,7 @@ int dax_dev_read(const char *name, struct dax_dev *d)
 	return 0;
 }
 
-void dax_dev_free(struct dax_dev *d)
+void sysfs_daxdev_free(struct daxdev_info *d)
 {
 	free(d->ranges);
 	d->ranges = NULL;
@@ -295,7 +295,7 @@ static int cmp_dax(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-int dax_dev_names(char ***names)
+int sysfs_daxdev_names(char ***names)
 {
 	struct dirent *e;
 	char **v = NULL, **nv;
@@ -325,11 +325,11 @@ int dax_dev_names(char ***names)
 	return n;
 nomem:
 	closedir(dh);
-	dax_names_free(v, n);
+	sysfs_names_free(v, n);
 	return -ENOMEM;
 }
 
-void dax_names_free(char **names, int n)
+void sysfs_names_free(char **names, int n)
 {
 	int i;
 
@@ -339,11 +339,11 @@ void dax_names_free(char **names, int n)
 }
 
 /*
- * dka_driver_read() - is our module loaded, and under which driver name?
+ * sysfs_our_driver_read() - is our module loaded, and under which driver name?
  * Normally "dax_kmem_atomic"; "kmem" with replace_kmem=Y.  The in-kernel
  * kmem is "kmem" too: the driver's module link tells them apart.
  */
-void dka_driver_read(struct dka_driver *drv)
+void sysfs_our_driver_read(struct our_driver *drv)
 {
 	char buf[32], path[PATH_MAX];
 	struct stat st;
@@ -366,7 +366,7 @@ void dka_driver_read(struct dka_driver *drv)
 	drv->registered = !strcmp(buf, DKA_MODULE);
 }
 
-bool driver_present(const char *drv)
+bool sysfs_driver_present(const char *drv)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -375,8 +375,8 @@ bool driver_present(const char *drv)
 	return stat(path, &st) == 0;
 }
 
-/* driver_write() - write DEV to /sys/bus/dax/drivers/DRV/ATTR */
-int driver_write(const char *drv, const char *attr, const char *dev)
+/* sysfs_driver_write() - write DEV to /sys/bus/dax/drivers/DRV/ATTR */
+int sysfs_driver_write(const char *drv, const char *attr, const char *dev)
 {
 	char path[PATH_MAX];
 
@@ -384,95 +384,19 @@ int driver_write(const char *drv, const char *attr, const char *dev)
 	return sysfs_write(path, dev);
 }
 
-/* "kmem (in-kernel)", "kmem (dax_kmem_atomic)", "device_dax", "-" */
-const char *driver_label(const struct dax_dev *d)
-{
-	static char buf[128];
-
-	if (!d->driver[0])
-		return "-";
-	if (!strcmp(d->driver, "kmem"))
-		bprintf(buf, sizeof(buf), "kmem (%s)", d->ours ? DKA_MODULE : "in-kernel");
-	else
-		bprintf(buf, sizeof(buf), "%s", d->driver);
-	return buf;
-}
-
-/* does /proc/PID/maps map the device (by path, or by inode of /dev/NAME)? */
-static bool maps_device(const char *pid, const struct dax_dev *d, const struct stat *node)
-{
-	char path[300], line[512], want[80], *p;
-	unsigned long ino;
-	unsigned int ma, mi;
-	bool hit = false;
-	FILE *f;
-
-	bprintf(path, sizeof(path), "/proc/%s/maps", pid);
-	bprintf(want, sizeof(want), "/dev/%s", d->name);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!hit && fgets(line, sizeof(line), f)) {
-		p = strchr(line, '/');
-		if (p) {
-			p[strcspn(p, "\n")] = '\0';
-			if (!strcmp(p, want))
-				hit = true;
-		}
-		if (!hit && node &&
-		    sscanf(line, "%*s %*s %*s %x:%x %lu", &ma, &mi, &ino) == 3 &&
-		    ino && ino == node->st_ino && makedev(ma, mi) == node->st_dev)
-			hit = true;
-	}
-	fclose(f);
-	return hit;
-}
-
 /*
- * dax_dev_users() - a process that has the device's character device open
- * or mapped (unbinding device_dax under it would pull the memory away).
- * Return: 1 (PID and COMM set), 0 (none found).
+ * sysfs_driver_label() - D's driver as list and the messages name it, in
+ * BUF: "kmem (in-kernel)", "kmem (dax_kmem_atomic)", "device_dax", "-".
+ * The in-kernel kmem and ours in replace mode share the name "kmem": the
+ * label says whose it is, since that decides what is safe.  Return: BUF.
  */
-int dax_dev_users(const struct dax_dev *d, pid_t *pid, char *comm, size_t len)
+const char *sysfs_driver_label(const struct daxdev_info *d, char *buf, size_t len)
 {
-	char path[PATH_MAX], fdpath[PATH_MAX + 300];
-	struct stat st, node;
-	struct dirent *p, *f;
-	bool have_node;
-	DIR *proc, *fds;
-	int found = 0;
-
-	if (!d->major && !d->minor)
-		return 0;
-	bprintf(path, sizeof(path), "/dev/%s", d->name);
-	have_node = stat(path, &node) == 0;
-	proc = opendir("/proc");
-	if (!proc)
-		return 0;
-	while (!found && (p = readdir(proc))) {
-		if (!isdigit((unsigned char)p->d_name[0]) || atoi(p->d_name) == getpid())
-			continue;
-		bprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		fds = opendir(path);
-		while (fds && !found && (f = readdir(fds))) {
-			if (f->d_name[0] == '.')
-				continue;
-			bprintf(fdpath, sizeof(fdpath), "%s/%s", path, f->d_name);
-			if (stat(fdpath, &st) == 0 && S_ISCHR(st.st_mode) &&
-			    st.st_rdev == makedev(d->major, d->minor))
-				found = 1;
-		}
-		if (fds)
-			closedir(fds);
-		if (!found && maps_device(p->d_name, d, have_node ? &node : NULL))
-			found = 1;
-		if (found) {
-			*pid = (pid_t)atoi(p->d_name);
-			bprintf(path, sizeof(path), "/proc/%s/comm", p->d_name);
-			if (sysfs_read(path, comm, len))
-				bprintf(comm, len, "?");
-		}
-	}
-	closedir(proc);
-	return found;
+	if (!d->driver[0])
+		bprintf(buf, len, "-");
+	else if (!strcmp(d->driver, "kmem"))
+		bprintf(buf, len, "kmem (%s)", d->ours ? DKA_MODULE : "in-kernel");
+	else
+		bprintf(buf, len, "%s", d->driver);
+	return buf;
 }

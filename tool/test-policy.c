@@ -46,6 +46,26 @@ static int parse(struct policy *p, const char *name, const char *text, char **er
 	return n;
 }
 
+/* load DIR into P like parse() */
+static int load(struct policy *p, const char *dir, char **errs)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(errs, &len);
+	int n;
+
+	n = policy_load_dir(p, dir, f);
+	fclose(f);
+	return n;
+}
+
+/* free what parse() or load() made, for the next one */
+static void reset(struct policy *p, char **errs)
+{
+	policy_free(p);
+	free(*errs);
+	*errs = NULL;
+}
+
 /* expect_error NAME TEXT WANT: one error at least, and WANT in the text */
 static void expect_error(const char *name, const char *text, const char *want)
 {
@@ -55,12 +75,11 @@ static void expect_error(const char *name, const char *text, const char *want)
 
 	check(n > 0 && strstr(errs, want), name, "%d errors, messages '%s', want '%s'", n,
 	      errs, want);
-	free(errs);
-	policy_free(&p);
+	reset(&p, &errs);
 }
 
-static const struct dka_range r_one[] = { { 0x100000000ULL, 0x17fffffffULL } };
-static const struct dka_range r_two[] = {
+static const struct mem_range r_one[] = { { 0x100000000ULL, 0x17fffffffULL } };
+static const struct mem_range r_two[] = {
 	{ 0x100000000ULL, 0x13fffffffULL }, { 0x160000000ULL, 0x17fffffffULL },
 };
 
@@ -85,8 +104,8 @@ static void test_sizes(void)
 
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		v = 0;
-		rc = parse_size(t[i].s, &v);
-		snprintf(name, sizeof(name), "parse_size(\"%s\")", t[i].s);
+		rc = policy_parse_size(t[i].s, &v);
+		snprintf(name, sizeof(name), "policy_parse_size(\"%s\")", t[i].s);
 		check(rc == t[i].rc && (rc || v == t[i].v), name, "rc %d value %llu, want rc %d value %llu",
 		      rc, (unsigned long long)v, t[i].rc, (unsigned long long)t[i].v);
 	}
@@ -140,36 +159,54 @@ static void test_parse_ok(void)
 		check(s->has_size && s->size == 2ULL << 30 && s->has_max && !strcmp(s->state, "ignore"),
 		      "size, max-size, state ignore", "size %llu", (unsigned long long)s->size);
 	}
-	free(errs);
-	policy_free(&p);
+	reset(&p, &errs);
 }
 
 static void test_parse_errors(void)
 {
-	expect_error("key outside a section", "state = online\n", "t.conf:1: 'state' outside a section");
-	expect_error("unknown key, with its line", "[a]\ndevice = dax0.0\nzone = movable\nstate = online\n",
-		     "t.conf:3: unknown key 'zone'");
-	expect_error("bad state word", "[a]\ndevice = x\nstate = movable\n", "t.conf:3: state 'movable'");
-	expect_error("offline is not writable", "[a]\ndevice = x\nstate = offline\n",
-		     "offline is reported by the kernel");
-	expect_error("no state", "[a]\ndevice = x\n", "t.conf:1: section [a] has no state");
-	expect_error("no match key", "[a]\nstate = online\n", "t.conf:1: section [a] has no match key");
-	expect_error("duplicate key", "[a]\nnode = 1\nnode = 2\nstate = online\n",
-		     "t.conf:3: 'node' given twice");
-	expect_error("duplicate section", "[a]\nnode = 1\nstate = online\n[a]\nnode = 2\nstate = online\n",
-		     "t.conf:4: section [a] already defined at t.conf:1");
-	expect_error("bad size", "[a]\nsize = lots\nstate = online\n", "t.conf:2: size: 'lots' is not a size");
-	expect_error("bad node", "[a]\nnode = one\nstate = online\n", "t.conf:2: node: 'one'");
-	expect_error("node span backwards", "[a]\nnode = 4-2\nstate = online\n", "span 4-2 ends before");
-	expect_error("bad range", "[a]\nrange = 0x1000\nstate = online\n", "t.conf:2: range: '0x1000'");
-	expect_error("range backwards", "[a]\nrange = 0x2000-0x1000\nstate = online\n", "ends before it starts");
-	expect_error("range of size 0", "[a]\nrange = 0x1000+0\nstate = online\n", "range: '0x1000+0'");
-	expect_error("min above max", "[a]\nmin-size = 4G\nmax-size = 2G\nstate = online\n",
-		     "min-size is above max-size");
-	expect_error("no =", "[a]\ndevice dax0.0\n", "t.conf:2: expected key = value");
-	expect_error("bad header", "[a\n", "t.conf:1: a section header is [name]");
-	expect_error("empty value", "[a]\ndevice =\nstate = online\n", "t.conf:2: 'device' has no value");
-	expect_error("bad section name", "[a b]\ndevice = x\nstate = online\n", "section name 'a b'");
+	/* { name, text of t.conf, what the errors must say } */
+	static const struct {
+		const char *name, *text, *want;
+	} t[] = {
+		{ "key outside a section",
+		  "state = online\n", "t.conf:1: 'state' outside a section" },
+		{ "unknown key, with its line",
+		  "[a]\ndevice = dax0.0\nzone = movable\nstate = online\n", "t.conf:3: unknown key 'zone'" },
+		{ "bad state word",
+		  "[a]\ndevice = x\nstate = movable\n", "t.conf:3: state 'movable'" },
+		{ "offline is not writable",
+		  "[a]\ndevice = x\nstate = offline\n", "offline is reported by the kernel" },
+		{ "no state", "[a]\ndevice = x\n", "t.conf:1: section [a] has no state" },
+		{ "no match key",
+		  "[a]\nstate = online\n", "t.conf:1: section [a] has no match key" },
+		{ "duplicate key",
+		  "[a]\nnode = 1\nnode = 2\nstate = online\n", "t.conf:3: 'node' given twice" },
+		{ "duplicate section",
+		  "[a]\nnode = 1\nstate = online\n[a]\nnode = 2\nstate = online\n",
+		  "t.conf:4: section [a] already defined at t.conf:1" },
+		{ "bad size",
+		  "[a]\nsize = lots\nstate = online\n", "t.conf:2: size: 'lots' is not a size" },
+		{ "bad node", "[a]\nnode = one\nstate = online\n", "t.conf:2: node: 'one'" },
+		{ "node span backwards",
+		  "[a]\nnode = 4-2\nstate = online\n", "span 4-2 ends before" },
+		{ "bad range",
+		  "[a]\nrange = 0x1000\nstate = online\n", "t.conf:2: range: '0x1000'" },
+		{ "range backwards",
+		  "[a]\nrange = 0x2000-0x1000\nstate = online\n", "ends before it starts" },
+		{ "range of size 0",
+		  "[a]\nrange = 0x1000+0\nstate = online\n", "range: '0x1000+0'" },
+		{ "min above max",
+		  "[a]\nmin-size = 4G\nmax-size = 2G\nstate = online\n", "min-size is above max-size" },
+		{ "no =", "[a]\ndevice dax0.0\n", "t.conf:2: expected key = value" },
+		{ "bad header", "[a\n", "t.conf:1: a section header is [name]" },
+		{ "empty value",
+		  "[a]\ndevice =\nstate = online\n", "t.conf:2: 'device' has no value" },
+		{ "bad section name", "[a b]\ndevice = x\nstate = online\n", "section name 'a b'" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		expect_error(t[i].name, t[i].text, t[i].want);
 	{
 		/* a bad line does not hide a later one */
 		struct policy p = { 0 };
@@ -178,8 +215,7 @@ static void test_parse_errors(void)
 
 		check(n == 2 && strstr(errs, "t.conf:2:") && strstr(errs, "t.conf:3:"),
 		      "every error is reported, each with its line", "%d: %s", n, errs);
-		free(errs);
-		policy_free(&p);
+		reset(&p, &errs);
 	}
 }
 
@@ -194,7 +230,7 @@ static struct policy parsed(const char *text)
 	return p;
 }
 
-static void expect_match(const char *name, const char *text, const struct dka_devinfo *d,
+static void expect_match(const char *name, const char *text, const struct policy_dev *d,
 			 const char *want)
 {
 	struct policy p = parsed(text);
@@ -207,42 +243,53 @@ static void expect_match(const char *name, const char *text, const struct dka_de
 
 static void test_match(void)
 {
-	struct dka_devinfo one = { "dax0.0", 1, 2ULL << 30, r_one, 1 };
-	struct dka_devinfo two = { "dax0.1", 1, 1536ULL << 20, r_two, 2 };
-	struct dka_devinfo far = { "dax1.0", 2, 512ULL << 20, NULL, 0 };
+	static const struct policy_dev one = { "dax0.0", 1, 2ULL << 30, r_one, 1 };
+	static const struct policy_dev two = { "dax0.1", 1, 1536ULL << 20, r_two, 2 };
+	static const struct policy_dev far = { "dax1.0", 2, 512ULL << 20, NULL, 0 };
+	/* { name, the policy, the device, the section it must match or "(none)" } */
+	static const struct {
+		const char *name, *text;
+		const struct policy_dev *dev;
+		const char *want;
+	} t[] = {
+		{ "device glob matches", "[a]\ndevice = dax0.*\nstate = online\n", &one, "a" },
+		{ "device glob does not match",
+		  "[a]\ndevice = dax1.*\nstate = online\n", &one, "(none)" },
+		{ "one of several globs",
+		  "[a]\ndevice = dax9.9 dax0.0\nstate = online\n", &one, "a" },
+		{ "node in a list", "[a]\nnode = 0,1\nstate = online\n", &one, "a" },
+		{ "node in a span", "[a]\nnode = 0-3\nstate = online\n", &far, "a" },
+		{ "node not listed", "[a]\nnode = 0,2\nstate = online\n", &one, "(none)" },
+		{ "range: the device inside the window",
+		  "[a]\nrange = 0x100000000-0x17fffffff\nstate = online\n", &one, "a" },
+		{ "range: both ranges of a two-range device inside",
+		  "[a]\nrange = 0x0+8G\nstate = online\n", &two, "a" },
+		{ "range: one range outside the window does not match",
+		  "[a]\nrange = 0x100000000-0x13fffffff\nstate = online\n", &two, "(none)" },
+		{ "range: each range in a window of its own",
+		  "[a]\nrange = 0x100000000+1G, 0x160000000+512M\nstate = online\n", &two, "a" },
+		{ "range: a window smaller than the device does not match",
+		  "[a]\nrange = 0x100000000+1G\nstate = online\n", &one, "(none)" },
+		{ "range: a device without ranges does not match",
+		  "[a]\nrange = 0x0+1T\nstate = online\n", &far, "(none)" },
+		{ "size exact", "[a]\nsize = 2G\nstate = online\n", &one, "a" },
+		{ "size exact, other size", "[a]\nsize = 1G\nstate = online\n", &one, "(none)" },
+		{ "min-size", "[a]\nmin-size = 1G\nstate = online\n", &one, "a" },
+		{ "min-size too big", "[a]\nmin-size = 3G\nstate = online\n", &one, "(none)" },
+		{ "max-size", "[a]\nmax-size = 512M\nstate = online\n", &far, "a" },
+		{ "max-size too small", "[a]\nmax-size = 1G\nstate = online\n", &one, "(none)" },
+		{ "all keys must match",
+		  "[a]\ndevice = dax0.0\nnode = 2\nstate = online\n[b]\ndevice = dax0.0\nnode = 1\nstate = online\n", &one, "b" },
+		{ "first match wins",
+		  "[a]\ndevice = dax0.*\nstate = online\n[b]\ndevice = dax0.0\nstate = unplugged\n", &one, "a" },
+	};
 	const struct policy_section *s;
 	struct policy p;
 	int more = -1;
+	size_t i;
 
-	expect_match("device glob matches", "[a]\ndevice = dax0.*\nstate = online\n", &one, "a");
-	expect_match("device glob does not match", "[a]\ndevice = dax1.*\nstate = online\n", &one, "(none)");
-	expect_match("one of several globs", "[a]\ndevice = dax9.9 dax0.0\nstate = online\n", &one, "a");
-	expect_match("node in a list", "[a]\nnode = 0,1\nstate = online\n", &one, "a");
-	expect_match("node in a span", "[a]\nnode = 0-3\nstate = online\n", &far, "a");
-	expect_match("node not listed", "[a]\nnode = 0,2\nstate = online\n", &one, "(none)");
-	expect_match("range: the device inside the window",
-		     "[a]\nrange = 0x100000000-0x17fffffff\nstate = online\n", &one, "a");
-	expect_match("range: both ranges of a two-range device inside",
-		     "[a]\nrange = 0x0+8G\nstate = online\n", &two, "a");
-	expect_match("range: one range outside the window does not match",
-		     "[a]\nrange = 0x100000000-0x13fffffff\nstate = online\n", &two, "(none)");
-	expect_match("range: each range in a window of its own",
-		     "[a]\nrange = 0x100000000+1G, 0x160000000+512M\nstate = online\n", &two, "a");
-	expect_match("range: a window smaller than the device does not match",
-		     "[a]\nrange = 0x100000000+1G\nstate = online\n", &one, "(none)");
-	expect_match("range: a device without ranges does not match",
-		     "[a]\nrange = 0x0+1T\nstate = online\n", &far, "(none)");
-	expect_match("size exact", "[a]\nsize = 2G\nstate = online\n", &one, "a");
-	expect_match("size exact, other size", "[a]\nsize = 1G\nstate = online\n", &one, "(none)");
-	expect_match("min-size", "[a]\nmin-size = 1G\nstate = online\n", &one, "a");
-	expect_match("min-size too big", "[a]\nmin-size = 3G\nstate = online\n", &one, "(none)");
-	expect_match("max-size", "[a]\nmax-size = 512M\nstate = online\n", &far, "a");
-	expect_match("max-size too small", "[a]\nmax-size = 1G\nstate = online\n", &one, "(none)");
-	expect_match("all keys must match",
-		     "[a]\ndevice = dax0.0\nnode = 2\nstate = online\n[b]\ndevice = dax0.0\nnode = 1\nstate = online\n",
-		     &one, "b");
-	expect_match("first match wins",
-		     "[a]\ndevice = dax0.*\nstate = online\n[b]\ndevice = dax0.0\nstate = unplugged\n", &one, "a");
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		expect_match(t[i].name, t[i].text, t[i].dev, t[i].want);
 
 	p = parsed("[a]\nnode = 1\nstate = ignore\n[b]\ndevice = *\nstate = online\n[c]\nsize = 2G\nstate = online\n");
 	s = policy_match(&p, &one, &more);
@@ -271,8 +318,6 @@ static void test_dir(void)
 {
 	char dir[] = "/tmp/dka-policy-test.XXXXXX", cmd[600], *errs = NULL;
 	struct policy p = { 0 };
-	size_t len = 0;
-	FILE *f;
 	int n;
 
 	if (!mkdtemp(dir)) {
@@ -286,34 +331,24 @@ static void test_dir(void)
 	write_file(dir, "30-c.conf.disabled", "garbage\n");
 	write_file(dir, "README", "garbage\n");
 	write_file(dir, ".hidden.conf", "garbage\n");
-	f = open_memstream(&errs, &len);
-	n = policy_load_dir(&p, dir, f);
-	fclose(f);
+	n = load(&p, dir, &errs);
 	check(n == 0 && p.nr == 2, "only *.conf files are read", "%d errors (%s), %d sections", n, errs, p.nr);
 	check(p.nr == 2 && !strcmp(p.sec[0].name, "a") && !strcmp(p.sec[1].name, "b"),
 	      "files are read in lexical order", "first is %s", p.nr ? p.sec[0].name : "-");
-	policy_free(&p);
-	free(errs);
-	errs = NULL;
+	reset(&p, &errs);
 
+	/* each file added to the same directory: the earlier ones are still read */
 	write_file(dir, "40-bad.conf", "[d]\ndevice = x\nstate = online\nbogus = 1\n");
-	f = open_memstream(&errs, &len);
-	n = policy_load_dir(&p, dir, f);
-	fclose(f);
+	n = load(&p, dir, &errs);
 	check(n == 1 && strstr(errs, "/40-bad.conf:4: unknown key 'bogus'"),
 	      "an error names the file and line", "%d errors: %s", n, errs);
-	policy_free(&p);
-	free(errs);
-	errs = NULL;
+	reset(&p, &errs);
 
 	write_file(dir, "50-dup.conf", "[a]\nnode = 1\nstate = online\n");
-	f = open_memstream(&errs, &len);
-	n = policy_load_dir(&p, dir, f);
-	fclose(f);
+	n = load(&p, dir, &errs);
 	check(n == 2 && strstr(errs, "50-dup.conf:1: section [a] already defined at") &&
 	      strstr(errs, "10-a.conf:1"), "a section name is unique across files", "%d: %s", n, errs);
-	policy_free(&p);
-	free(errs);
+	reset(&p, &errs);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))

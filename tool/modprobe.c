@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmod.c: loading a module through libkmod, as modprobe does: the
+ * modprobe.c: loading a module through libkmod, as modprobe does: the
  * modprobe.d configuration applies (install rules, options, softdeps), a
  * blacklist line only stops loading by alias (we look up by name, so
  * "blacklist kmem" in replace mode's file does not matter), and a module
@@ -10,10 +10,11 @@
 #include <libkmod.h>
 #include <string.h>
 
-#include "dka.h"
+#include "modprobe.h"
+#include "msg.h"
 
-/* dka_load_module() - Return: 0, or -errno (message printed). */
-int dka_load_module(const char *who, const char *name)
+/* modprobe_load() - see modprobe.h */
+int modprobe_load(const char *who, const char *name)
 {
 	struct kmod_list *list = NULL, *l;
 	struct kmod_module *mod;
@@ -41,7 +42,8 @@ int dka_load_module(const char *who, const char *name)
 		kmod_module_unref(mod);
 		if (rc < 0)
 			break;
-		if (rc > 0)	/* blacklisted, which ALIAS_ONLY cannot be by name */
+		/* > 0: blacklisted, which ALIAS_ONLY never says of a name */
+		if (rc > 0)
 			rc = 0;
 	}
 	if (!n) {
