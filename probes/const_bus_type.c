@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* probe: HAVE_CONST_BUS_TYPE - struct device::bus points to a const bus_type (6.4+) */
+/* probe: HAVE_CONST_BUS_TYPE - struct device::bus points to a const bus_type */
+/*
+ * Tracks: struct device::bus becomes "const struct bus_type *".
+ * Upstream: d492cc2573a0 ("driver core: device.h: make struct bus_type a
+ *           const *")
+ * First in: v6.4.  Last without: v6.3.
+ */
 #include <linux/build_bug.h>
 #include <linux/device.h>
 

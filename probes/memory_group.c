@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* probe: HAVE_MEMORY_GROUP - static memory groups and MHP_NID_IS_MGID (5.15+) */
+/* probe: HAVE_MEMORY_GROUP - static memory groups and MHP_NID_IS_MGID */
+/*
+ * Tracks: memory_group_register_static()/memory_group_unregister(), MHP_NID_IS_MGID.
+ * Upstream: 028fc57a1c36 ("drivers/base/memory: introduce "memory groups" to
+ *           logically group memory blocks")
+ * First in: v5.15.  Last without: v5.14.
+ */
 #include <linux/memory_hotplug.h>
 #include <linux/memory.h>
 

@@ -8,8 +8,10 @@
 #   scripts/probe.sh KDIR OUTDIR [CC=compiler]
 #
 # A probe file names its macro in a "/* probe: HAVE_FOO - what */" line.
-# Exported-symbol probes are listed in probes/symbols: a symbol found in
-# KDIR/Module.symvers defines HAVE_SYM_<name> (what modpost would accept).
+# Exported symbols are listed in probes/symbols, checked in
+# KDIR/Module.symvers (what modpost accepts): a "require NAME # what for"
+# symbol the kernel does not export stops the build here, with a message
+# that says so; an "optional NAME" one defines HAVE_SYM_<name> when found.
 set -eu
 
 kdir=$1
@@ -30,7 +32,7 @@ krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/u
 
 # Skip the probes and the layout check when nothing changed since the
 # last run: their sources, the kernel, the BTF they may read, the options.
-inputs=$(cat "$top"/probes/*.c "$top"/probes/symbols "$0" \
+inputs=$(cat "$top"/probes/*.c "$top"/probes/symbols "$top"/probes/README "$0" \
 	"$top"/scripts/layout-check.* "$top"/scripts/btf-layout.c \
 	"$top"/src/compat/dax-bus.h "$top"/src/compat/layout-*.h | cksum | cut -d' ' -f1)
 btfs=$(ls -lL "$kdir/vmlinux" "/boot/vmlinuz-$krel" ${DKA_BTF:+"$DKA_BTF"} 2>/dev/null | cksum | cut -d' ' -f1)
@@ -41,6 +43,40 @@ fi
 if [ -f "$hdr" ] && [ -f "$out/dka_layout.h" ] && head -n 3 "$hdr" | grep -qxF "/* stamp: $stamp */"; then
 	exit 0
 fi
+
+# Exported symbols: a kernel without a required one is not supported, and
+# saying so here beats modpost's "undefined!" after the whole build.
+symvers=$kdir/Module.symvers
+exported() {
+	awk -v s="$1" '$2 == s { f = 1 } END { exit !f }' "$symvers"
+}
+[ -f "$symvers" ] ||
+	echo "dax_kmem_atomic: no $symvers: exported symbols not checked (optional ones read as absent)" >&2
+n=0
+while read -r kind sym why; do
+	n=$((n + 1))
+	case $kind in
+	'' | '#'*) continue ;;
+	require | optional) ;;
+	*) die "probes/symbols:$n: \"$kind\" is neither require nor optional" ;;
+	esac
+	case $sym in
+	'' | *[!A-Za-z0-9_]*) die "probes/symbols:$n: \"$sym\" is not a symbol name" ;;
+	esac
+	if [ "$kind" = require ] && [ -f "$symvers" ] && ! exported "$sym"; then
+		why=${why#\#}
+		why=${why# }
+		die "kernel $krel does not export $sym, which dax_kmem_atomic needs for ${why:-its build}: not supported"
+	fi
+done <"$top/probes/symbols"
+
+# Every probe names its macro in a line of its own that starts the
+# comment, "/* probe: HAVE_X - what */": one that does not would silently
+# read "absent" on every kernel.
+for p in "$top"/probes/*.c; do
+	grep -q '^/\* probe: [A-Z0-9_][A-Z0-9_]* - ' "$p" ||
+		die "probes/${p##*/} has no \"/* probe: HAVE_X - what */\" line (see probes/README)"
+done
 
 echo "  PROBE   $krel: feature probes in probes/"
 tmp=$top/.tmp_probes
@@ -73,23 +109,23 @@ make -C "$kdir" M="$tmp" "$@" -k -j2 $objs >"$tmp/build.log" 2>&1 || true
 	for p in "$top"/probes/*.c; do
 		n=$(basename "$p" .c)
 		macro=$(sed -n 's|^/\* probe: \([A-Z0-9_]*\).*|\1|p' "$p" | head -n 1)
-		[ -n "$macro" ] || continue
 		if [ -f "$tmp/$n.o" ]; then
 			echo "#define $macro 1"
 		else
 			echo "/* #undef $macro */"
 		fi
 	done
-	symvers=$kdir/Module.symvers
-	grep -v '^#' "$top/probes/symbols" | while read -r sym; do
-		[ -n "$sym" ] || continue
-		if [ -f "$symvers" ] &&
-		   awk -v s="$sym" '$2 == s { f = 1 } END { exit !f }' "$symvers"; then
-			echo "#define HAVE_SYM_$sym 1"
-		else
-			echo "/* #undef HAVE_SYM_$sym */"
-		fi
-	done
+	while read -r kind sym why; do
+		case $kind in
+		require) echo "/* required: $sym */" ;;
+		optional)
+			if [ -f "$symvers" ] && exported "$sym"; then
+				echo "#define HAVE_SYM_$sym 1"
+			else
+				echo "/* #undef HAVE_SYM_$sym */"
+			fi ;;
+		esac
+	done <"$top/probes/symbols"
 	echo "#endif"
 } >"$hdr.new"
 rm -rf "$tmp"

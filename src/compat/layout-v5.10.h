@@ -3,6 +3,8 @@
  * Layout family "v5.10" of the private dax structures: Linux 5.10 (Debian
  * bullseye 5.10.0-N).  dev_dax.nr_range at 808, ranges at 816, size 824;
  * dax_device_driver with match_always and an int remove().
+ * Ends with: 0d519e0d52ee ("dax-device: Make remove callback return void")
+ *   - Gone in: v5.12.  Last with: v5.11.
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H

@@ -2,7 +2,9 @@
 /*
  * Layout family "v6.1" of the private dax structures: Linux 6.1 (Debian
  * bookworm 6.1.0-N).  Same as v5.10 except that the driver's remove()
- * returns void.
+ * returns void: 0d519e0d52ee ("dax-device: Make remove callback return
+ * void") - First in: v5.12.  Ends with match_always: e9ee9fe3a9d4 ("dax:
+ * Assign RAM regions to memory-hotplug by default") - Gone in: v6.3.
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Layout family "v6.12" of the private dax structures: Linux 6.12 (Debian
- * trixie 6.12.N+deb13, bookworm-backports 6.12.N+deb12).  dev_dax gains
- * memmap_on_memory (nr_range at 828, ranges at 832, size 840); the
- * driver's match_always becomes a type matched against the region.
+ * Layout family "v6.12" (Debian trixie 6.12.N+deb13, bookworm-backports
+ * 6.12.N+deb12): dev_dax.memmap_on_memory (nr_range 828, ranges 832, size
+ * 840), 73954d379efd ("dax: add a sysfs knob to control memmap_on_memory
+ * behavior") - First in: v6.9; driver type for match_always since
+ * e9ee9fe3a9d4 (v6.3, see layout-v6.1.h).  No family fits v6.3 to v6.8.
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H

@@ -3,7 +3,8 @@
  * Layout family "v7.2" of the private dax structures: Linux 7.2 and 7.3
  * (Debian trixie-backports 7.2.N+deb13, 7.3.N+deb13).  dev_dax gains
  * cached_size at offset 16, moving every later member by 8 (nr_range at
- * 860, ranges at 864, size 872).
+ * 860, ranges at 864, size 872): commit not identified (fsdev_dax series,
+ * J. Groves) - First in: v7.2 (Debian 7.2.12 has it, 6.12 not).
  */
 #ifndef DKA_LAYOUT_H
 #define DKA_LAYOUT_H
