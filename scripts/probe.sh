@@ -3,7 +3,7 @@
 #
 # Feature probes: compile every probes/*.c against the target kernel's
 # headers and record which ones build in generated/dka_config.h, so the
-# sources never test kernel version numbers (docs/internals.md, "Adding a kernel").
+# sources never test kernel version numbers (probes/README).
 #
 #   scripts/probe.sh KDIR OUTDIR [CC=compiler]
 #
