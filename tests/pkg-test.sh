@@ -138,27 +138,29 @@ check "the .rpm's version is dkms.conf's" "the .rpm says $rpm_ver" test "$rpm_ve
 mkdir -p "$T/skew"
 copy_tree "$REPO_DIR" "$T/skew"
 sed -i 's/^PACKAGE_VERSION=".*"$/PACKAGE_VERSION="9.9.9"/' "$T/skew/dkms.conf"
-if (cd "$T/skew" && dpkg-buildpackage -us -uc -b) >"$T/skew.log" 2>&1; then
-	fail "the .deb does not build when debian/changelog and dkms.conf differ" "it built"
-elif grep -q "differs from PACKAGE_VERSION=\"9.9.9\" in dkms.conf" "$T/skew.log"; then
-	ok "the .deb does not build when debian/changelog and dkms.conf differ (says why)"
-else
-	fail "the .deb does not build when debian/changelog and dkms.conf differ" \
-		"failed without saying why: $(tail -n 3 "$T/skew.log" | tr '\n' ' ')"
-fi
+# refused NAME LOG MESSAGE CMD...: CMD must fail, and say MESSAGE in LOG
+refused() {
+	local name=$1 log=$2 msg=$3
+	shift 3
+	if "$@" >"$log" 2>&1; then
+		fail "$name" "it built"
+	elif grep -qF "$msg" "$log"; then
+		ok "$name (says why)"
+	else
+		fail "$name" "failed without saying why: $(tail -n 3 "$log" | tr '\n' ' ')"
+	fi
+}
+deb_build_in() { (cd "$1" && dpkg-buildpackage -us -uc -b); }
+refused "the .deb does not build when debian/changelog and dkms.conf differ" "$T/skew.log" \
+	'differs from PACKAGE_VERSION="9.9.9" in dkms.conf' deb_build_in "$T/skew"
 mkdir -p "$T/rpmskew/SOURCES"
 tar -C "$T/rpmskew" -xzf "$DIST/$NAME-$VERSION.tar.gz"
 mv "$T/rpmskew/$NAME-$VERSION" "$T/rpmskew/$NAME-9.9.9"
 tar -C "$T/rpmskew" -czf "$T/rpmskew/SOURCES/$NAME-9.9.9.tar.gz" "$NAME-9.9.9"
-if rpmbuild -bb --nodeps --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
-	"$REPO_DIR/rpm/$NAME.spec" >"$T/rpmskew.log" 2>&1; then
-	fail "the .rpm does not build when dka_version and dkms.conf differ" "it built"
-elif grep -q "dka_version 9.9.9 differs from PACKAGE_VERSION=\"$VERSION\"" "$T/rpmskew.log"; then
-	ok "the .rpm does not build when dka_version and dkms.conf differ (says why)"
-else
-	fail "the .rpm does not build when dka_version and dkms.conf differ" \
-		"failed without saying why: $(tail -n 3 "$T/rpmskew.log" | tr '\n' ' ')"
-fi
+refused "the .rpm does not build when dka_version and dkms.conf differ" "$T/rpmskew.log" \
+	"dka_version 9.9.9 differs from PACKAGE_VERSION=\"$VERSION\"" \
+	rpmbuild -bb --nodeps --define "_topdir $T/rpmskew" --define "dka_version 9.9.9" \
+	"$REPO_DIR/rpm/$NAME.spec"
 if rpmbuild -bb --define "_topdir $T/rpmskew" "$REPO_DIR/rpm/$NAME.spec" >"$T/rpmnover.log" 2>&1; then
 	fail "the .rpm does not build without dka_version" "it built"
 else

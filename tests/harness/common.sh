@@ -54,23 +54,26 @@ need_pkg() {
 	for p in "${missing[@]}"; do _DKA_NEED_DONE[$p]=1; done
 }
 
-# Host mirror for the main Debian archive, copied from the host's apt sources.
-host_mirror() {
-	local m=""
-	if [ -n "${DKA_MIRROR:-}" ]; then echo "$DKA_MIRROR"; return; fi
+# apt_mirror_of PATH DEFAULT: the first mirror of the host's apt sources
+# whose URL ends in /PATH (the host's own choice of mirror), else DEFAULT
+apt_mirror_of() {
+	local m
 	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -v '^[[:space:]]*#' | grep -oE '(https?|ftp)://[^[:space:]]+/debian/?([[:space:]]|$)' |
+		grep -v '^[[:space:]]*#' | grep -oE "(https?|ftp)://[^[:space:]]+/$1/?([[:space:]]|\$)" |
 		head -n1 | tr -d '[:space:]') || true
-	echo "${m%/}" | grep . || echo "http://deb.debian.org/debian"
+	echo "${m%/}" | grep . || echo "$2"
 }
 
+# Host mirror for the main Debian archive (DKA_MIRROR overrides it).
+host_mirror() {
+	if [ -n "${DKA_MIRROR:-}" ]; then echo "$DKA_MIRROR"; return; fi
+	apt_mirror_of debian http://deb.debian.org/debian
+}
+
+# ... and for its security archive (DKA_SECURITY_MIRROR).
 host_security_mirror() {
-	local m=""
 	if [ -n "${DKA_SECURITY_MIRROR:-}" ]; then echo "$DKA_SECURITY_MIRROR"; return; fi
-	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -v '^[[:space:]]*#' | grep -oE '(https?|ftp)://[^[:space:]]+/debian-security/?([[:space:]]|$)' |
-		head -n1 | tr -d '[:space:]') || true
-	echo "${m%/}" | grep . || echo "http://deb.debian.org/debian-security"
+	apt_mirror_of debian-security http://deb.debian.org/debian-security
 }
 
 # Decompress a module file into DEST (handles .ko, .ko.xz, .ko.zst, .ko.gz).
