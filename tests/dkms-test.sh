@@ -21,7 +21,8 @@
 #   - dkms remove --all leaves nothing behind.
 # Prints KTAP (tests/harness/ktap.sh): one "ok N NAME" / "not ok N NAME # why"
 # per check (the guest's smoke checks among them), "# ..." diagnostics,
-# totals and "N passed, N failed"; exit status non-zero when a check failed. Logs: $DKA_CACHE/logs/dkms-*/.
+# totals and "N passed, N failed"; exit status non-zero when a check failed.
+# Logs: $DKA_CACHE/logs/dkms-*/.
 # Needs root (debootstrap, chroot, mount).
 #   DKA_DKMS_SIGN="bookworm"  releases that also run the signing checks
 set -euo pipefail
