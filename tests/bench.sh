@@ -129,7 +129,7 @@ for i in "${!pids[@]}"; do
 	fi
 done
 for name in "${KERNELS[@]}"; do
-	tr -d '\r' <"$OUT/$name.console.log" | grep -a '^@@BENCH-ERR\|^FAIL' | sed "s/^/[$name] /" || true
+	tr -d '\r' <"$OUT/$name.console.log" | grep -a '^@@BENCH-ERR\|^not ok ' | sed "s/^/[$name] /" || true
 	if ! tr -d '\r' <"$OUT/$name.console.log" | grep -aq '^@@DKA-END rc=0'; then
 		FAIL=1
 	fi

@@ -17,7 +17,7 @@ rc=0
 "$HARNESS_DIR/boot.sh" "$NAME" --initrd "$initrd" --log "$console" \
 	--append "dka.tests=demo" --timeout 600 || rc=$?
 echo
-tr -d '\r' <"$console" | sed -n 's/^@@DEMO //p; /dax_kmem_atomic dax0.0:/p; /^ok - \|^FAIL - /p'
+tr -d '\r' <"$console" | sed -n 's/^@@DEMO //p; /dax_kmem_atomic dax0.0:/p; /^ok [0-9]* \|^not ok [0-9]* /p'
 echo
-grep -q '^ok - demo' "$console" || die "the demo did not run through (boot rc=$rc): see $console"
+grep -qE '^ok [0-9]+ demo' "$console" || die "the demo did not run through (boot rc=$rc): see $console"
 echo "console log: $console"

@@ -19,13 +19,17 @@
 #     with a throwaway MOK key in /etc/dkms/framework.conf (modinfo signer,
 #     sig_key, sig_hashalgo; the signature verified with openssl);
 #   - dkms remove --all leaves nothing behind.
-# One line per check (ok - NAME / FAIL - NAME: why), then "N passed, N failed";
-# exit status non-zero when a check failed. Logs: $DKA_CACHE/logs/dkms-*/.
+# Prints KTAP (tests/harness/ktap.sh): one "ok N NAME" / "not ok N NAME # why"
+# per check (the guest's smoke checks among them), "# ..." diagnostics,
+# totals and "N passed, N failed"; exit status non-zero when a check failed.
+# Logs: $DKA_CACHE/logs/dkms-*/.
 # Needs root (debootstrap, chroot, mount).
 #   DKA_DKMS_SIGN="bookworm"  releases that also run the signing checks
 set -euo pipefail
 # shellcheck source=harness/common.sh
 . "$(dirname "$0")/harness/common.sh"
+# shellcheck source=harness/ktap.sh
+. "$HARNESS_DIR/ktap.sh"
 
 is_root || die "dkms-test.sh needs root (debootstrap, chroot, mount); as root it installs what it needs with apt-get"
 need_cmd debootstrap debootstrap
@@ -57,10 +61,11 @@ CHROOT_PKGS="dkms openssl"
 LOG_DIR="$DKA_CACHE/logs/dkms-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$LOG_DIR"
 T_START=$(date +%s)
+ktap_header
 
-PASSED=0 FAILED=0 WHY=""
-ok() { echo "ok - $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL - $1: $2"; FAILED=$((FAILED + 1)); }
+WHY=""
+ok() { ktap_ok "$1"; }
+fail() { ktap_fail "$1" "$2"; }
 why() { WHY="$*"; return 1; }
 # check NAME CMD...: CMD succeeds, or says why with `why`
 check() {
@@ -393,13 +398,8 @@ boot_smoke() {
 	"$HARNESS_DIR/boot.sh" "$KNAME" --initrd "$initrd" --log "$console" --timeout "${DKA_TIMEOUT:-900}" \
 		--append "dka.driver=$MOD dka.tests=smoke dka.expect_version=$VER dka.expect_srcversion=$SRCVERSION dka.expect_sha256=$sha" \
 		2>>"$LOG_DIR/$TAG-boot.log" || rc=$?
-	tr -d '\r' <"$console" | grep -aE '^(ok|FAIL) - ' | while IFS= read -r line; do
-		echo "${line%% - *} - $TAG/guest/${line#* - }"
-	done
-	n=$(tr -d '\r' <"$console" | grep -acE '^ok - ' || true)
-	PASSED=$((PASSED + n))
-	n=$(tr -d '\r' <"$console" | grep -acE '^FAIL - ' || true)
-	FAILED=$((FAILED + n))
+	# the guest's KTAP results, numbered on from ours
+	ktap_relay "$TAG/guest/" <"$console"
 	line=$(tr -d '\r' <"$console" | grep -a '^@@DKA-END' | tail -n 1 || true)
 	if [ "$line" = "@@DKA-END rc=0" ] && [ "$rc" = 0 ]; then
 		ok "$TAG/guest-finished"
@@ -408,7 +408,8 @@ boot_smoke() {
 	fi
 	bad=""
 	for n in $SMOKE_CHECKS; do
-		tr -d '\r' <"$console" | grep -aqxF "ok - $n" || bad="$bad $n"
+		# passed: "ok N NAME" with nothing after it (not a SKIP)
+		tr -d '\r' <"$console" | sed -n 's/^ok [0-9]* //p' | grep -aqxF "$n" || bad="$bad $n"
 	done
 	if [ -z "$bad" ]; then ok "$TAG/guest-all-smoke-checks-passed"; else fail "$TAG/guest-all-smoke-checks-passed" "missing or failed:$bad"; fi
 	line=$(tr -d '\r' <"$console" | grep -aE '^@@DKA-DMESG|Kernel panic|Oops:|BUG:|WARNING:|Call Trace' | head -n 1 || true)
@@ -545,5 +546,4 @@ for s in "${SUITES[@]}"; do
 	run_suite "$s"
 done
 echo "# total $(($(date +%s) - T_START)) s; logs in $LOG_DIR"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+ktap_totals

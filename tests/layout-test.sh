@@ -13,17 +13,19 @@
 #     family's view must refuse the device at probe and change nothing:
 #     7.3 with v6.12 (dev_dax's struct device 8 bytes off) and 6.12 with
 #     v6.1 (no memmap_on_memory: the range count reads 0).
-# Prints one line per check and "N passed, N failed"; exits non-zero on a
-# failure.
+# Prints KTAP (tests/harness/ktap.sh): one "ok N layout: ..." / "not ok N
+# layout: ... # why" per check (the boots' checks among them), "# ..."
+# diagnostics, totals and "N passed, N failed"; exits non-zero on a failure.
 set -euo pipefail
 # shellcheck source=harness/common.sh
 . "$(dirname "$0")/harness/common.sh"
+# shellcheck source=harness/ktap.sh
+. "$HARNESS_DIR/ktap.sh"
 
 is_root || die "layout-test.sh needs root (chroot)"
-pass=0
-fail=0
-ok() { echo "ok - layout: $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - layout: $*"; fail=$((fail + 1)); }
+ok() { ktap_ok "layout: $1"; }
+# nok NAME WHY
+nok() { ktap_fail "layout: $1" "$2"; }
 
 # The 6.1 chroot with its headers, and the BTF files of 5.10 and 7.3.
 setup_log=$(mktemp)
@@ -51,6 +53,7 @@ dpkg-deb --fsys-tarfile "$HDR73" | tar -xO --wildcards '*/vmlinux' >"$CHROOT$W/v
 [ -s "$CHROOT$W/vmlinux-7.3" ] || die "no vmlinux in $HDR73"
 copy_tree "$REPO_DIR" "$CHROOT$W/src"
 
+ktap_header
 hidden=""
 restore() {
 	if [ -n "$hidden" ]; then mv "$hidden" "${hidden%.hidden}"; fi
@@ -73,7 +76,7 @@ build
 if [ $rc = 0 ] && has "LAYOUT  v6.1 verified against the BTF of $KVER61 (/boot/vmlinuz-$KVER61)"; then
 	ok "6.1 built against its own BTF is verified"
 else
-	nok "6.1 built against its own BTF is verified (rc=$rc)"; show
+	nok "6.1 built against its own BTF is verified" "rc=$rc"; show
 fi
 
 build DKA_BTF="$W/vmlinux-7.3"
@@ -84,7 +87,7 @@ if [ $rc != 0 ] && has "does not match the kernel $KVER61" &&
 	! has "LD [M]"; then
 	ok "7.3's BTF stops the 6.1 build, naming the members that differ"
 else
-	nok "7.3's BTF stops the 6.1 build, naming the members that differ (rc=$rc)"; show
+	nok "7.3's BTF stops the 6.1 build, naming the members that differ" "rc=$rc"; show
 fi
 
 build DKA_BTF="$W/vmlinuz-5.10"
@@ -92,14 +95,14 @@ if [ $rc != 0 ] && has "struct dax_device_driver: function remove returns value 
 	has "the layout family that matches this kernel's BTF: v5.10" && ! has "LD [M]"; then
 	ok "5.10's BTF stops the 6.1 build (remove() returns int) and names v5.10"
 else
-	nok "5.10's BTF stops the 6.1 build (remove() returns int) and names v5.10 (rc=$rc)"; show
+	nok "5.10's BTF stops the 6.1 build (remove() returns int) and names v5.10" "rc=$rc"; show
 fi
 
 build DKA_BTF="$W/vmlinuz-5.10" DKA_IGNORE_BTF_MISMATCH=1
 if [ $rc = 0 ] && has "WARNING: DKA_IGNORE_BTF_MISMATCH=1" && has "LD [M]"; then
 	ok "DKA_IGNORE_BTF_MISMATCH=1 builds anyway, with a warning"
 else
-	nok "DKA_IGNORE_BTF_MISMATCH=1 builds anyway, with a warning (rc=$rc)"; show
+	nok "DKA_IGNORE_BTF_MISMATCH=1 builds anyway, with a warning" "rc=$rc"; show
 fi
 
 if [ -e "$CHROOT/boot/vmlinuz-$KVER61" ]; then
@@ -110,7 +113,7 @@ build
 if [ $rc = 0 ] && has "no BTF found for $KVER61" && has "NOT verified" && has "LD [M]"; then
 	ok "without any BTF the build goes on and says the layout is not verified"
 else
-	nok "without any BTF the build goes on and says the layout is not verified (rc=$rc)"; show
+	nok "without any BTF the build goes on and says the layout is not verified" "rc=$rc"; show
 fi
 
 # 6.12: the value replace mode gives kmem's driver type is checked too.
@@ -131,7 +134,7 @@ if [ $rc != 0 ] && has "enum dax_driver_type: DAXDRV_KMEM_TYPE has another value
 	! has "LD [M]"; then
 	ok "6.12: a wrong value for kmem's driver type (replace mode) stops the build"
 else
-	nok "6.12: a wrong value for kmem's driver type (replace mode) stops the build (rc=$rc)"; show
+	nok "6.12: a wrong value for kmem's driver type (replace mode) stops the build" "rc=$rc"; show
 fi
 
 restore
@@ -144,17 +147,14 @@ sanity_boot() {
 	local res
 	res=$(DKA_FLAVOR="layout-$2" DKA_MAKE_EXTRA="DKA_LAYOUT=$2 DKA_IGNORE_BTF_MISMATCH=1" \
 		"$TESTS_DIR/run.sh" --kernel "$1" --tests sanity --append "dka.layout=$2" 2>&1) || true
-	grep -E '^\[[^]]*\] (ok|FAIL) - ' <<<"$res" | sed "s/^\[[^]]*\] \(ok\|FAIL\) - /\1 - layout: $1 with $2: /; s/^FAIL/not ok/"
-	if [[ $(tail -n 1 <<<"$res") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		pass=$((pass + BASH_REMATCH[1]))
-		fail=$((fail + BASH_REMATCH[2]))
-	else
-		nok "$1 with $2: the boot did not finish"
+	# run.sh's results ("ok N [KERNEL] NAME"), numbered on from ours
+	ktap_relay "layout: $1 with $2: " < <(sed -E 's/^((not )?ok [0-9]+ )\[[^]]*\] /\1/' <<<"$res")
+	if ! [[ $(tail -n 1 <<<"$res") =~ ^[0-9]+\ passed,\ [0-9]+\ failed(,\ [0-9]+\ skipped)?$ ]]; then
+		nok "$1 with $2: the boot finished" "run.sh did not finish"
 		sed 's/^/#   /' <<<"$res" | tail -n 20
 	fi
 }
 sanity_boot 7.3 v6.12
 sanity_boot 6.12 v6.1
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+ktap_totals

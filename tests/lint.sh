@@ -5,23 +5,21 @@
 #  - a W=1 build (extra warnings, kernel-doc) with sparse (C=2, Debian's
 #    sparse package in the build chroot) for every kernel of
 #    tests/harness/kernels.sh (or DKA_LINT_KERNELS), clean for our files.
-# Prints one result line per gate and a closing "N passed, N failed".
+# Prints KTAP (tests/harness/ktap.sh): the plan, one result line per gate
+# ("ok N NAME" / "not ok N NAME # why", findings as "# ..." lines before),
+# totals and a closing "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/harness/common.sh"
 . "$HARNESS_DIR/kernels.sh"
+# shellcheck source=harness/ktap.sh
+. "$HARNESS_DIR/ktap.sh"
 cd "$REPO_DIR" || exit 1
 
 read -r -a KERNELS <<<"${DKA_LINT_KERNELS:-${KERNEL_NAMES[*]}}"
-pass=0 fail=0
-result() {
-	if [ "$2" = ok ]; then
-		echo "ok - $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $1: $2"
-		fail=$((fail + 1))
-	fi
-}
+result() { ktap_result "$1" "$2"; }
+
+# checkpatch, then one build per kernel
+ktap_header $((1 + ${#KERNELS[@]}))
 
 SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c scripts/*.c tests/helpers/dka_test_helper.c)
 
@@ -49,7 +47,7 @@ rm -f .checkpatch-camelcase.*
 if [ -z "$out" ]; then
 	result "checkpatch --strict: ${#SOURCES[@]} files clean" ok
 else
-	echo "$out"
+	ktap_diag "$out"
 	result "checkpatch --strict" "$(echo "$out" | grep -c ': \(ERROR\|WARNING\|CHECK\):') findings"
 fi
 
@@ -62,7 +60,7 @@ for k in "${KERNELS[@]}"; do
 		warn=$(grep -E '^(/build/[^ ]*/)?src/[^ ]*: (warning|error)' "$log" | sort -u)
 		gate="W=1 + sparse build"
 		if ! grep -qE '^  CHECK   (.*/)?src/kmem.c' "$log"; then
-			grep -i 'sparse' "$log" | head -n 5
+			grep -i 'sparse' "$log" | head -n 5 | sed 's/^/# /'
 			result "$k: W=1 + sparse build" "sparse did not run"
 			rm -f "$log"
 			continue
@@ -70,14 +68,13 @@ for k in "${KERNELS[@]}"; do
 		if [ -z "$warn" ]; then
 			result "$k: $gate clean" ok
 		else
-			echo "$warn"
+			ktap_diag "$warn"
 			result "$k: $gate" "$(echo "$warn" | wc -l) warnings"
 		fi
 	else
-		tail -n 20 "$log"
+		tail -n 20 "$log" | sed 's/^/# /'
 		result "$k: W=1 + sparse build" "build failed"
 	fi
 	rm -f "$log"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ktap_totals

@@ -25,13 +25,16 @@
 #     9.9.9 build leaves dkms with 9.9.9 alone; rpm -e removes it all and
 #     keeps an edited modprobe.d file as .rpmsave
 #
-# One line per check, "ok - NAME" or "FAIL - NAME: why", then "N passed,
-# N failed"; exits 1 when a check failed. Needs root for the chroot (the
+# Prints KTAP (tests/harness/ktap.sh): one "ok N NAME" or "not ok N NAME #
+# why" per check, "# ..." diagnostics, totals and "N passed, N failed";
+# exits 1 when a check failed. Needs root for the chroot (the
 # other checks run without it). Installs its host packages with apt-get
 # when root, else names them.
 #   DKA_PKG_KERNEL=NAME   kernel from tests/harness/kernels.sh (default 6.1)
 set -euo pipefail
 . "$(dirname "$0")/harness/common.sh"
+# shellcheck source=harness/ktap.sh
+. "$HARNESS_DIR/ktap.sh"
 
 KNAME=${DKA_PKG_KERNEL:-6.1}
 NAME=dax-kmem-atomic
@@ -41,10 +44,8 @@ VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$REPO_DIR/dkms.conf")
 USRSRC=usr/src/$NAME-$VERSION
 MODPROBE=etc/modprobe.d/$NAME.conf
 
-npass=0
-nfail=0
-ok() { echo "ok - $1"; npass=$((npass + 1)); }
-fail() { echo "FAIL - $1: $2"; nfail=$((nfail + 1)); }
+ok() { ktap_ok "$1"; }
+fail() { ktap_fail "$1" "$2"; }
 # check NAME WHY CMD...: ok when CMD succeeds, else FAIL with WHY
 check() {
 	local name=$1 why=$2
@@ -57,12 +58,13 @@ need_cmd rpm2cpio rpm
 need_cmd cpio cpio
 need_cmd sha256sum coreutils
 
+ktap_header
 T=$(mktemp -d /tmp/dka-pkg-test.XXXXXX)
 MERGED=""
 MOUNTS=()
 summary() {
-	echo "$npass passed, $nfail failed"
 	SUMMARY_DONE=1
+	ktap_totals || true
 }
 SUMMARY_DONE=0
 cleanup() {
@@ -595,4 +597,4 @@ rpm_install_test() {
 install_test
 
 summary
-[ "$nfail" = 0 ]
+[ "$KTAP_FAIL" = 0 ]

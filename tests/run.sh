@@ -4,8 +4,12 @@
 # tests/run.sh --all [--jobs N]
 # For each kernel: fetch it, build the module (not for the in-kernel kmem),
 # pack an initramfs, boot QEMU and run the guest suites (tests/guest/t-*.sh;
-# LIST is comma-separated, default "abi"; "all" = every suite). Prints every
-# result line, one summary line per kernel and a final "N passed, N failed".
+# LIST is comma-separated, default "abi"; "all" = every suite). Prints KTAP
+# (tests/harness/ktap.sh): every guest check and the harness's own checks
+# per boot as "ok N [KERNEL] NAME" / "not ok N [KERNEL] NAME # why" /
+# "ok N [KERNEL] NAME # SKIP why", one "# [KERNEL] ..." summary line per
+# kernel, "# Totals: ..." and a final "N passed, N failed" (", N skipped"
+# when there are any).
 # Exits non-zero when a check failed, a guest did not finish, the kernel
 # oopsed/panicked, or its log shows WARNING/BUG/Call Trace (or a report of
 # the debug kernel's detectors: BAD_LOG_RE).
@@ -30,6 +34,8 @@ set -euo pipefail
 . "$(dirname "$0")/harness/common.sh"
 # shellcheck source=harness/kernels.sh
 . "$HARNESS_DIR/kernels.sh"
+# shellcheck source=harness/ktap.sh
+. "$HARNESS_DIR/ktap.sh"
 
 KERNELS=()
 DRIVER=dax_kmem_atomic
@@ -47,38 +53,40 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--all) ALL=1; shift ;;
 	--jobs) JOBS=$2; shift 2 ;;
-	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,31p' "$0"; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 done
 case "$DRIVER" in kmem | dax_kmem_atomic | replace) ;; *) die "unknown driver $DRIVER" ;; esac
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive number"
 
-# Kernel command-line arguments a suite needs; added to any boot that runs it.
-#  abi-bootpolicy: the online policy set at boot
-#  match: a second soft-reserved range (512 MiB at 6.5 GiB, in node 1, apart
-#         from the first so they do not merge): dax_hmem makes dax1.0 in a
-#         region of its own
-#  nonode: NUMA off (one fake node up to the end of RAM; dax0.0 then on
-#          node 0) and a second soft-reserved range, the last GiB of RAM
-#          (7-8 GiB), beyond that node: dax1.0 on no node
-#  stress: its duration per step (DKA_STRESS_SECONDS, default 6: the short
-#          run of make check; make stress STRESS_SECONDS=N for longer)
-declare -A SUITE_APPEND=(
-	[abi-bootpolicy]="memhp_default_state=offline"
-	[match]="memmap=512M%6656M-1+0xefffffff"
-	[nonode]="numa=off memmap=1G%7G-1+0xefffffff"
-	[stress]="dka.stress_seconds=${DKA_STRESS_SECONDS:-6}"
-)
-# Companion boots: a suite that needs another kernel command line, or that
-# leaves the machine unusable, runs in a boot of its own after its parent.
-# A companion named in the same LIST runs in that boot instead.
-declare -A COMPANIONS=(
-	[abi]="abi-bootpolicy abi-leak nonode"
-	[atomic]="match"
-	[faults]="stress"
-	[cli]="cli-boot"
-)
+# The suites, from tests/guest/suites.conf (the one list of which suite runs
+# in "all", which needs a boot of its own after which other suite, and with
+# what on the kernel command line): SUITES in its order, SUITE_ALL[NAME]=yes|no,
+# SUITE_APPEND[NAME] and COMPANIONS[NAME] (the suites booted after NAME).
+SUITES_CONF=$TESTS_DIR/guest/suites.conf
+declare -a SUITES=()
+declare -A SUITE_ALL=() SUITE_APPEND=() COMPANIONS=()
+read_suites() {
+	local name all after append f
+	while read -r name all after append; do
+		[ -z "$name" ] || [[ $name == \#* ]] && continue
+		if [[ $all != yes && $all != no ]] || [ -z "$after" ] || [ -z "$append" ]; then
+			die "$SUITES_CONF: bad line for $name (NAME yes|no AFTER|- APPEND|-)"
+		fi
+		[ -f "$TESTS_DIR/guest/t-$name.sh" ] || die "$SUITES_CONF: no tests/guest/t-$name.sh"
+		SUITES+=("$name")
+		SUITE_ALL[$name]=$all
+		# shellcheck disable=SC2016  # the literal text of suites.conf
+		[ "$append" = - ] || SUITE_APPEND[$name]=${append//'$DKA_STRESS_SECONDS'/${DKA_STRESS_SECONDS:-6}}
+		[ "$after" = - ] || COMPANIONS[$after]="${COMPANIONS[$after]:+${COMPANIONS[$after]} }$name"
+	done <"$SUITES_CONF"
+	for f in "$TESTS_DIR"/guest/t-*.sh; do
+		f=$(basename "$f" .sh)
+		[ -n "${SUITE_ALL[${f#t-}]:-}" ] || die "tests/guest/$f.sh has no line in $SUITES_CONF"
+	done
+}
+read_suites
 
 # suite_append LIST: the command-line arguments the suites of LIST need.
 suite_append() {
@@ -89,15 +97,11 @@ suite_append() {
 	echo "$out"
 }
 
-# Suites for "all": every t-*.sh not marked "dka: not-in-all", not the demo.
+# Suites for "all": the ones suites.conf marks so, in its order.
 all_suites() {
-	local f out=()
-	for f in "$TESTS_DIR"/guest/t-*.sh; do
-		grep -q 'dka: not-in-all' "$f" && continue
-		f=$(basename "$f" .sh)
-		f=${f#t-}
-		[ "$f" = demo ] && continue
-		out+=("$f")
+	local t out=()
+	for t in "${SUITES[@]}"; do
+		[ "${SUITE_ALL[$t]}" = yes ] && out+=("$t")
 	done
 	local IFS=,
 	echo "${out[*]}"
@@ -105,19 +109,10 @@ all_suites() {
 
 LOG_DIR="$DKA_CACHE/logs/$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$LOG_DIR"
-TOTAL_PASS=0
-TOTAL_FAIL=0
 BAD_LOGS=()
 
-harness_check() {
-	if [ "$3" = ok ]; then
-		echo "[$1] ok - $2"
-		K_PASS=$((K_PASS + 1))
-	else
-		echo "[$1] FAIL - $2: $3"
-		K_FAIL=$((K_FAIL + 1))
-	fi
-}
+# harness_check KERNEL NAME ok|WHY: one of the harness's own checks
+harness_check() { ktap_result "[$1] $2" "$3"; }
 
 # What fails a boot's log: the guest's dump of such kernel log lines
 # (@@DKA-DMESG, guest/init) and anything of the kind on the console. BUG:
@@ -130,10 +125,10 @@ harness_check() {
 BAD_LOG_RE='^@@DKA-DMESG|^@@DKA-KMEMLEAK|Kernel panic|Oops:|BUG:|WARNING:|Call Trace|ODEBUG:|unreferenced object 0x|blocked for more than'
 
 # boot_and_parse NAME DRIVER INITRD TESTS APPEND LOG: boot once, print the
-# results, count them into K_PASS/K_FAIL, and check the run as a whole.
+# results (KTAP's counters), and check the run as a whole.
 boot_and_parse() {
 	local name=$1 driver=$2 initrd=$3 tests=$4 append=$5 log=$6
-	local rc=0 t0 line results nres=0 end bad args node=1
+	local rc=0 t0 end bad args node=1
 	t0=$(date +%s)
 	args="dka.driver=$driver dka.tests=$tests$(suite_append "$tests")${K_APPEND[$name]:+ ${K_APPEND[$name]}}$append"
 	# dax0.0's node: 1, or 0 with NUMA off (as boot.sh checks it)
@@ -141,17 +136,8 @@ boot_and_parse() {
 	"$HARNESS_DIR/boot.sh" "$name" --initrd "$initrd" --log "$log" \
 		--timeout $((TIMEOUT * ${K_SLOW[$name]:-1})) --append "$args" || rc=$?
 	BOOT_SECS=$(($(date +%s) - t0))
-	results=$(tr -d '\r' <"$log" | grep -aE '^(ok|FAIL) - ' || true)
-	if [ -n "$results" ]; then
-		while IFS= read -r line; do
-			echo "[$name] $line"
-			case "$line" in
-			ok*) K_PASS=$((K_PASS + 1)) ;;
-			*) K_FAIL=$((K_FAIL + 1)) ;;
-			esac
-			nres=$((nres + 1))
-		done <<<"$results"
-	fi
+	# the guest's KTAP result lines, numbered on from ours
+	ktap_relay "[$name] " < <(tr -d '\r' <"$log")
 	if grep -aq "^@@DKA-DAX .*target_node=$node size=2147483648 blocks=16 " "$log"; then
 		harness_check "$name" "vm-boot-dax0.0-node$node-2GiB[$tests]" ok
 	else
@@ -170,7 +156,7 @@ boot_and_parse() {
 	else
 		harness_check "$name" "vm-kernel-log-clean[$tests]" "$bad"
 	fi
-	if [ "$nres" = 0 ] && [ -n "$tests" ] && [ "$tests" != none ]; then
+	if [ "$KTAP_RELAYED" = 0 ] && [ -n "$tests" ] && [ "$tests" != none ]; then
 		harness_check "$name" "vm-tests-ran[$tests]" "no result lines"
 	fi
 }
@@ -178,10 +164,10 @@ boot_and_parse() {
 # run_kernel NAME DRIVER TESTS: fetch, build, pack, boot (+ companions).
 run_kernel() {
 	local name=$1 driver=$2 tests=$3 t0 t1 t2 t3 klog initrd log logs boots t c kver
+	local p0=$KTAP_PASS f0=$KTAP_FAIL s0=$KTAP_SKIP
 	local -a loga
 	[ -n "${K_RESOLVE[$name]:-}" ] || die "unknown kernel '$name' (known: ${KERNEL_NAMES[*]})"
 	[ "$tests" = all ] && tests=$(all_suites)
-	K_PASS=0 K_FAIL=0
 	t0=$(date +%s)
 	t1=$t0 t2=$t0 t3=$t0 boots=""
 	kver=$name
@@ -201,7 +187,7 @@ run_kernel() {
 			unset DKA_BUILD_FLAVOR
 		fi
 		if ! "$HARNESS_DIR/build.sh" "$name" >>"$klog" 2>&1; then
-			tail -n 20 "$klog" | sed "s/^/[$name] build: /"
+			tail -n 20 "$klog" | sed "s/^/# [$name] build: /"
 			harness_check "$name" "build" "failed (see $klog)"
 		else
 			t2=$(date +%s)
@@ -227,7 +213,10 @@ run_kernel() {
 	fi
 	kver=$(sed -n 's/^KVER=//p' "$DKA_CACHE/kernels/$name.env" 2>/dev/null || echo "$name")
 	t0=$((t0 - ${PREP_FETCH[$name]:-0}))
-	echo "[$name] $kver $driver: $K_PASS passed, $K_FAIL failed" \
+	K_PASS=$((KTAP_PASS - p0)) K_FAIL=$((KTAP_FAIL - f0)) K_SKIP=$((KTAP_SKIP - s0))
+	t=""
+	[ "$K_SKIP" = 0 ] || t=", $K_SKIP skipped"
+	echo "# [$name] $kver $driver: $K_PASS passed, $K_FAIL failed$t" \
 		"(fetch $((t1 - t0))s, build $((t2 - t1))s, initramfs $((t3 - t2))s," \
 		"boots ${boots:-0}s, total $(($(date +%s) - t0))s)"
 	# the summary table's row: kernel KVER driver passed failed fetch build boots total
@@ -236,22 +225,21 @@ run_kernel() {
 		read -r -a loga <<<"$logs"
 		BAD_LOGS+=("${loga[@]}")
 	fi
-	TOTAL_PASS=$((TOTAL_PASS + K_PASS))
-	TOTAL_FAIL=$((TOTAL_FAIL + K_FAIL))
 	ROWS+=("$K_ROW")
 }
 
 # A job runs run_kernel in a subshell with its output in a file; its counts,
-# summary row and failed logs come back through a second file.
+# summary row and failed logs come back through a second file (its result
+# lines are numbered again as they are printed).
 declare -a JOB_PIDS=() JOB_FILES=()
 ROWS=()
 start_job() {
 	local f="$LOG_DIR/job-${#JOB_FILES[@]}"
 	(
-		TOTAL_PASS=0 TOTAL_FAIL=0 BAD_LOGS=() ROWS=()
+		KTAP_PASS=0 KTAP_FAIL=0 KTAP_SKIP=0 BAD_LOGS=() ROWS=()
 		run_kernel "$@" >"$f.out" 2>&1
 		{
-			echo "$TOTAL_PASS $TOTAL_FAIL"
+			echo "$KTAP_PASS $KTAP_FAIL $KTAP_SKIP"
 			echo "$K_ROW"
 			printf '%s\n' "${BAD_LOGS[@]}"
 		} >"$f.res"
@@ -261,22 +249,22 @@ start_job() {
 }
 # finish_job I: wait for job I, print its output, add its results.
 finish_job() {
-	local f=${JOB_FILES[$1]} p q l
+	local f=${JOB_FILES[$1]} p q s l
 	wait "${JOB_PIDS[$1]}" || true
-	cat "$f.out"
+	ktap_renumber <"$f.out"
 	if [ ! -s "$f.res" ]; then
-		echo "FAIL - job $1 died (see $f.out)"
-		TOTAL_FAIL=$((TOTAL_FAIL + 1))
+		ktap_fail "job $1" "died (see $f.out)"
 		return
 	fi
 	{
-		read -r p q
+		read -r p q s
 		read -r l
 		ROWS+=("$l")
 		while read -r l; do [ -n "$l" ] && BAD_LOGS+=("$l"); done
 	} <"$f.res"
-	TOTAL_PASS=$((TOTAL_PASS + p))
-	TOTAL_FAIL=$((TOTAL_FAIL + q))
+	KTAP_PASS=$((KTAP_PASS + p))
+	KTAP_FAIL=$((KTAP_FAIL + q))
+	KTAP_SKIP=$((KTAP_SKIP + s))
 }
 
 # prepare "NAME DRIVER TESTS"...: before parallel jobs, fetch every kernel and
@@ -327,15 +315,16 @@ run_all() {
 summary_table() {
 	local r
 	[ ${#ROWS[@]} -gt 1 ] || return 0
-	echo "summary ($(($(date +%s) - T_START)) s in all, $JOBS at a time):"
-	printf '  %-9s %-22s %-16s %6s %6s %6s %6s %6s %6s\n' kernel release driver passed failed fetch build boots total
+	echo "# summary ($(($(date +%s) - T_START)) s in all, $JOBS at a time):"
+	printf '#   %-9s %-22s %-16s %6s %6s %6s %6s %6s %6s\n' kernel release driver passed failed fetch build boots total
 	for r in "${ROWS[@]}"; do
 		# shellcheck disable=SC2086
-		printf '  %-9s %-22s %-16s %6s %6s %5ss %5ss %5ss %5ss\n' $r
+		printf '#   %-9s %-22s %-16s %6s %6s %5ss %5ss %5ss %5ss\n' $r
 	done
 }
 
 T_START=$(date +%s)
+ktap_header
 RUNS=()
 if [ $ALL = 1 ]; then
 	for name in "${KERNEL_NAMES[@]}"; do
@@ -355,8 +344,7 @@ run_all "${RUNS[@]}"
 summary_table
 
 if [ ${#BAD_LOGS[@]} -gt 0 ]; then
-	echo "logs of failed runs:"
-	printf '  %s\n' "${BAD_LOGS[@]}"
+	echo "# logs of failed runs:"
+	printf '#   %s\n' "${BAD_LOGS[@]}"
 fi
-echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
-[ "$TOTAL_FAIL" -eq 0 ]
+ktap_totals

@@ -8,7 +8,8 @@
 #   --faults     the fault-injection suite (t-faults) first, in the same boot
 #   --jobs N     kernels booted at once (default DKA_JOBS or the number of cores)
 # Prints run.sh's output, then the figures line of each kernel and run.sh's
-# closing "N passed, N failed"; exits non-zero when a check failed.
+# closing "N passed, N failed" (KTAP: see run.sh); exits non-zero when a
+# check failed.
 # DKA_FLAVOR=NAME as for run.sh (build and initramfs directories of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
 	--kernel) KERNELS+=(--kernel "$2"); shift 2 ;;
 	--jobs) JOBS=$2; shift 2 ;;
 	--faults) TESTS=faults,stress; shift ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "stress.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -38,6 +39,7 @@ rc=0
 DKA_STRESS_SECONDS=$SECS tests/run.sh "${KERNELS[@]}" --tests "$TESTS" --jobs "$JOBS" \
 	--timeout "$TIMEOUT" | tee "$out" || rc=$?
 echo "figures ($SECS s per step):"
-sed -n 's/^\[\([^]]*\)\] \(ok\|FAIL\) - stress figures: /  \1 \2: /p' "$out"
+# run.sh's result lines: "ok N [KERNEL] stress figures: ..." (or "not ok")
+sed -n 's/^\(ok\|not ok\) [0-9]* \[\([^]]*\)\] stress figures: /  \2 \1: /p' "$out"
 tail -n 1 "$out"
 exit $rc

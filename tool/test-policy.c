@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test-policy.c: unit tests of the policy parser and matching (policy.c),
- * run on the host by "make tool-test".  One line per check ("ok - NAME" or
- * "FAIL - NAME: why"), then "N passed, N failed"; exit 1 when one failed.
+ * run on the host by "make tool-test".  Prints KTAP, as the kernel's
+ * selftests do: "KTAP version 1", one result line per check ("ok N NAME" or
+ * "not ok N NAME # why", the lines of a reason after its first as "# ..."
+ * lines before it), "# Totals: ...", then "N passed, N failed"; exit 1 when
+ * one failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,24 +17,44 @@
 
 #include "policy.h"
 
-static int passed, failed;
+static int passed, failed, number;
 
 __attribute__((format(printf, 3, 4)))
 static void check(bool ok, const char *name, const char *why, ...)
 {
+	char *text = NULL, *nl, *line;
 	va_list ap;
+	int n;
 
+	number++;
 	if (ok) {
 		passed++;
-		printf("ok - %s\n", name);
+		printf("ok %d %s\n", number, name);
 		return;
 	}
 	failed++;
-	printf("FAIL - %s: ", name);
 	va_start(ap, why);
-	vprintf(why, ap);
+	n = vasprintf(&text, why, ap);
 	va_end(ap);
-	putchar('\n');
+	if (n < 0) {
+		printf("not ok %d %s # (no memory for the reason)\n", number, name);
+		return;
+	}
+	/* the reason's first line on the result line, the others before it */
+	nl = strchr(text, '\n');
+	if (nl) {
+		*nl = '\0';
+		for (line = nl + 1; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			printf("# %s\n", line);
+			if (!nl)
+				break;
+		}
+	}
+	printf("not ok %d %s # %s\n", number, name, text);
+	free(text);
 }
 
 /* parse TEXT as file NAME into P; the errors' text in *ERRS (malloc'ed) */
@@ -224,8 +247,17 @@ static struct policy parsed(const char *text)
 	struct policy p = { 0 };
 	char *errs = NULL;
 
-	if (parse(&p, "m.conf", text, &errs))
-		printf("# unexpected parse errors: %s", errs);
+	char *line, *nl;
+
+	if (parse(&p, "m.conf", text, &errs)) {
+		printf("# unexpected parse errors:\n");
+		for (line = errs; line && *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			printf("#   %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+			if (!nl)
+				break;
+		}
+	}
 	free(errs);
 	return p;
 }
@@ -357,11 +389,14 @@ static void test_dir(void)
 
 int main(void)
 {
+	/* no plan: the number of checks is known only at the end */
+	printf("KTAP version 1\n");
 	test_sizes();
 	test_parse_ok();
 	test_parse_errors();
 	test_match();
 	test_dir();
+	printf("# Totals: pass:%d fail:%d skip:0\n", passed, failed);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

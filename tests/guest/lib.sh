@@ -1,22 +1,50 @@
 #!/bin/sh
 # Helpers for the guest test scripts (busybox sh). Sourced by /init.
-# Result lines: "ok - NAME" or "FAIL - NAME: why" (one per check).
+# Results are KTAP (Documentation/dev-tools/ktap.rst): /init prints the
+# "KTAP version 1" header, one result line per check, numbered from 1 over
+# the whole boot ("ok N NAME", "not ok N NAME # why", "ok N NAME # SKIP why";
+# further lines of a reason as "# ..." diagnostic lines before the result),
+# then "# Totals: pass:X fail:Y skip:Z". The number of checks is only known at
+# the end, so there is no plan line (KTAP allows none; a plan at the end is
+# not KTAP).
 
 DAXBUS=/sys/bus/dax
 MEMSYS=/sys/devices/system/memory
 BLOCK_SIZE=$((0x$(cat $MEMSYS/block_size_bytes)))
 DKA_PASS=${DKA_PASS:-0}
 DKA_FAIL=${DKA_FAIL:-0}
+DKA_SKIP=${DKA_SKIP:-0}
+DKA_NUM=${DKA_NUM:-0}
 DKA_WHY=""
+
+# ktap_line RESULT NAME [DIRECTIVE-AND-REASON]: the next numbered result line;
+# a reason of several lines puts all but its first before it as diagnostics.
+ktap_line() {
+	local _first
+	DKA_NUM=$((DKA_NUM + 1))
+	if [ -z "${3:-}" ]; then
+		echo "$1 $DKA_NUM $2"
+		return 0
+	fi
+	_first=$(printf '%s\n' "$3" | head -n 1)
+	[ "$_first" = "$3" ] || printf '%s\n' "$3" | sed '1d; s/^/# /'
+	echo "$1 $DKA_NUM $2 # $_first"
+}
 
 pass() {
 	DKA_PASS=$((DKA_PASS + 1))
-	echo "ok - $1"
+	ktap_line ok "$1"
 }
 
 fail() {
 	DKA_FAIL=$((DKA_FAIL + 1))
-	echo "FAIL - $1: $2"
+	ktap_line "not ok" "$1" "${2:-failed}"
+}
+
+# skip NAME WHY: a check that cannot run here (not counted as passed)
+skip() {
+	DKA_SKIP=$((DKA_SKIP + 1))
+	ktap_line ok "$1" "SKIP $2"
 }
 
 info() { echo "@@DKA-INFO $*"; }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (needs memhp_default_state= on the command line: run.sh boots it after t-abi.sh)
+# Not in "all" (tests/guest/suites.conf): needs memhp_default_state= on the command line: run.sh boots it after t-abi.sh
 # Probe under the online policy set on the kernel command line
 # (memhp_default_state=...); run.sh boots it with memhp_default_state=offline.
 ABI_LIB_ONLY=1

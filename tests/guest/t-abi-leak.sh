@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (needs a boot of its own: run.sh boots it after t-abi.sh)
+# Not in "all" (tests/guest/suites.conf): needs a boot of its own: run.sh boots it after t-abi.sh
 # Unbind while online: no oops, a clear kernel log line, the memory stays
 # (blocks still online) and a rebind fails. This leaks dax0.0's memory until
 # reboot by design, so nothing may run after it in the same boot.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (make bench: a benchmark, booted by tests/bench.sh in a big guest)
+# Not in "all" (tests/guest/suites.conf): make bench: a benchmark, booted by tests/bench.sh in a big guest
 #
 # The benchmark: time, in the guest, what users wait on, for every contender on
 # the same device layout in one boot:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (a boot of its own, after cli: real udev runs the shipped rule)
+# Not in "all" (tests/guest/suites.conf): a boot of its own, after cli: real udev runs the shipped rule
 #
 # The command's boot-time path: a policy file in /etc/dax-kmem-atomic.d, the
 # packaged udev rule (tool/90-dax-kmem-atomic.rules, in the initramfs's

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (a boot of its own: dka.driver=replace)
+# Not in "all" (tests/guest/suites.conf): a boot of its own: dka.driver=replace
 #
 # Replace mode: with conf/dax-kmem-atomic.conf enabled in
 # /etc/modprobe.d, our module takes the in-kernel kmem's place, and

@@ -1,7 +1,7 @@
 #!/bin/sh
-# dka: not-in-all (needs a kernel with CONFIG_FAULT_INJECTION, the debug
+# Not in "all" (tests/guest/suites.conf): needs a kernel with CONFIG_FAULT_INJECTION, the debug
 # kernel 6.1-debug, and hours of its boot: DKA_FLAVOR=failnth tests/run.sh
-# --kernel 6.1-debug --tests failnth)
+# --kernel 6.1-debug --tests failnth
 #
 # Systematic fault injection (fail-nth), our module only.  For each
 # operation, for N = 1, 2, 3, ...: the precondition is set up and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (needs a second soft-reserved range on the command line: run.sh boots it after t-atomic.sh)
+# Not in "all" (tests/guest/suites.conf): needs a second soft-reserved range on the command line: run.sh boots it after t-atomic.sh
 # In the default mode the driver binds only by explicit request
 # (new_id, then bind/drivers_probe of a listed device) and never competes with
 # kmem or device_dax. On 6.12+ hmem regions are kmem-typed (IORESOURCE_DAX_KMEM)

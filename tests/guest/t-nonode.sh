@@ -1,5 +1,5 @@
 #!/bin/sh
-# dka: not-in-all (needs numa=off and a range at the top of RAM: run.sh boots it after t-abi.sh)
+# Not in "all" (tests/guest/suites.conf): needs numa=off and a range at the top of RAM: run.sh boots it after t-abi.sh
 # A dax device on no NUMA node is refused at probe, with kmem's log line,
 # and leaves nothing behind. The boot has NUMA off (one fake node covering
 # RAM up to its end) and a second soft-reserved range, the last GiB of RAM:

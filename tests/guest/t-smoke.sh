@@ -1,11 +1,12 @@
 #!/bin/sh
-# dka: not-in-all (tests/dkms-test.sh boots it with the module DKMS installed
-# and what that module must be on the kernel command line)
+# Not in "all" (tests/guest/suites.conf): tests/dkms-test.sh boots it with the module DKMS installed
+# and what that module must be on the kernel command line
 # Smoke test of an installed module: the module /init loaded with `modprobe`
 # is the expected one, dax0.0 binds by new_id, goes unplugged ->
 # online_movable -> unplugged with MemTotal following, and unbinds.
 #
-# Kernel command line (each optional; a check without its value is skipped):
+# Kernel command line (each optional; a check without its value is skipped,
+# with an "ok N NAME # SKIP why" line):
 #   dka.expect_version=V       /sys/module/dax_kmem_atomic/version
 #   dka.expect_srcversion=S    /sys/module/dax_kmem_atomic/srcversion
 #   dka.expect_sha256=H        sha256 of the .ko file modprobe resolves
@@ -82,12 +83,18 @@ sm_unbind() {
 
 if [ -n "$SM_VERSION" ]; then
 	check "smoke-loaded-module-version" sm_attr version "$SM_VERSION"
+else
+	skip "smoke-loaded-module-version" "no dka.expect_version= on the command line"
 fi
 if [ -n "$SM_SRCVERSION" ]; then
 	check "smoke-loaded-module-srcversion" sm_attr srcversion "$SM_SRCVERSION"
+else
+	skip "smoke-loaded-module-srcversion" "no dka.expect_srcversion= on the command line"
 fi
 if [ -n "$SM_SHA256" ]; then
 	check "smoke-modprobe-file-is-expected" sm_file_hash
+else
+	skip "smoke-modprobe-file-is-expected" "no dka.expect_sha256= on the command line"
 fi
 check "smoke-bind-by-new_id" sm_bind
 check "smoke-unplugged" sm_unplugged

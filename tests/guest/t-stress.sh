@@ -1,6 +1,6 @@
 #!/bin/sh
-# dka: not-in-all (a boot of its own: it reloads the module, fills memory,
-# and a leak it might cause must not spill into other suites)
+# Not in "all" (tests/guest/suites.conf): a boot of its own: it reloads the module, fills memory,
+# and a leak it might cause must not spill into other suites
 #
 # Stress and races, our module only.  tools/dka-stress.c runs the
 # load for dka.stress_seconds=S per step (default 6): writers hammering
