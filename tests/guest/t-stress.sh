@@ -2,7 +2,7 @@
 # Not in "all" (tests/guest/suites.conf): a boot of its own: it reloads the module, fills memory,
 # and a leak it might cause must not spill into other suites
 #
-# Stress and races, our module only.  tools/dka-stress.c runs the
+# Stress and races, our module only.  tests/harness/progs/dka-stress.c runs the
 # load for dka.stress_seconds=S per step (default 6): writers hammering
 # dax0.0's state (two ranges) with random targets, a writer on dax0.1 (a
 # third range between them), racers on memoryN/state files of dax0.0,

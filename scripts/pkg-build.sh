@@ -14,7 +14,7 @@
 # VERSION is PACKAGE_VERSION in dkms.conf, the one place it lives.
 # Installs debhelper, dh-dkms and rpm with apt-get when root.
 set -euo pipefail
-. "$(dirname "$0")/harness/common.sh"
+. "$(dirname "$0")/../tests/harness/common.sh"
 
 OUT=${1:-$REPO_DIR/dist}
 mkdir -p "$OUT"
