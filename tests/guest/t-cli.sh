@@ -309,10 +309,8 @@ check "cli: a two-range device: attach --state online_movable (12 blocks), list 
 
 bind_fails_handback() {
 	local _n
-	dax_single dax0.0
-	dax_resize dax0.0 $((1024 << 20))
-	_n=$(region_create dax0.0) || return 1
-	dax_resize "$_n" $((64 << 20)) || return 1
+	dax_split dax0.0 $((1024 << 20)) $((64 << 20)) || return 1
+	_n=$SPLIT_NEW
 	dax_bind "$_n" device_dax || { why "$_n (64 MiB) not bound to device_dax"; return 1; }
 	t 4 attach "$_n" && says "$_n: attach: bind to $OURS: new_id:" &&
 		says "$_n: attach: $_n handed back to device_dax" && driver_is "$_n" device_dax || return 1
