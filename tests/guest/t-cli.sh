@@ -392,10 +392,13 @@ apply_broken() {
 	mkdir -p $POL
 	printf '[ok]\ndevice = dax0.0\nstate = unplugged\n' >$POL/10-ok.conf
 	printf '[bad]\ndevice = dax0.0\nstat = unplugged\n' >$POL/20-bad.conf
-	t 5 apply --policy-dir $POL && says "$POL/20-bad.conf:3: unknown key 'stat'" &&
-		says "nothing applied" && state_is dax0.0 online
+	t 5 apply --policy-dir $POL --kmsg && says "$POL/20-bad.conf:3: unknown key 'stat'" &&
+		says "nothing applied" && state_is dax0.0 online || return 1
+	# the udev rule's --kmsg: the error itself reaches the kernel log, not only its count
+	dmesg | grep -q "dax-kmem-atomic: $POL/20-bad.conf:3: unknown key 'stat'" ||
+		why "the policy error is not in the kernel log"
 }
-check "cli: apply with a broken policy file: exit 5, file:line, nothing changed (not even the valid file's)" apply_broken
+check "cli: apply with a broken policy file: exit 5, file:line (also in the kernel log with --kmsg), nothing changed (not even the valid file's)" apply_broken
 
 apply_dry_run() {
 	policy 50-dry.conf "[dry]
