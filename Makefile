@@ -80,7 +80,7 @@ lint:
 DIST	?= $(PWD)/dist
 
 pkg:
-	scripts/pkg-build.sh $(DIST)
+	pkg/build.sh $(DIST)
 
 pkg-test:
 	tests/host/pkg-test.sh

@@ -1,5 +1,5 @@
 #!/bin/bash
-# pkg-build.sh [OUTDIR]: build the packages, dax-kmem-atomic-dkms (the
+# pkg/build.sh [OUTDIR] (make pkg): build the packages, dax-kmem-atomic-dkms (the
 # module's source) and dax-kmem-atomic (the command), as .debs
 # (dpkg-buildpackage -us -uc -b) and .rpms (rpmbuild -bb), from a copy of
 # this tree in a temporary directory, so nothing lands in the tree.
