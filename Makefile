@@ -74,16 +74,16 @@ demo:
 	tests/demo.sh
 
 lint:
-	tests/lint.sh
+	tests/host/lint.sh
 
 # DIST=<dir> puts the packages elsewhere.
 DIST	?= $(PWD)/dist
 
 pkg:
-	tests/pkg-build.sh $(DIST)
+	pkg/build.sh $(DIST)
 
 pkg-test:
-	tests/pkg-test.sh
+	tests/host/pkg-test.sh
 
 dkms-test:
 	tests/dkms-test.sh

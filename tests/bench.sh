@@ -9,7 +9,7 @@
 # tests/guest/t-bench.sh there: our state transitions, 7.3's in-kernel
 # state (where kmem has it), the per-block flow from a shell loop and
 # daxctl reconfigure-device, on the same layout, each repeated; then the
-# interference figures. tests/bench-report.sh makes the markdown table and
+# interference figures. tests/harness/bench-report.sh makes the markdown table and
 # the gnuplot PNG from the raw figures.
 #   --sizes     dax0.0 sizes in GiB, one range each (default 2,8,32)
 #   --multi     one device of RANGES ranges, GIB in all (default 8x4)
@@ -135,7 +135,7 @@ for name in "${KERNELS[@]}"; do
 	fi
 done
 echo "total=$(($(date +%s) - T0))" >"$OUT/run.meta"
-"$TESTS_DIR/bench-report.sh" "$OUT" "${KERNELS[@]}"
+"$HARNESS_DIR/bench-report.sh" "$OUT" "${KERNELS[@]}"
 if [ $DOCS = 1 ]; then
 	mkdir -p "$REPO_DIR/docs"
 	cp "$OUT/bench.md" "$REPO_DIR/docs/bench.md"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# make check: the lint gates (tests/lint.sh: checkpatch, W=1 + sparse builds
-# for every kernel), the dax-kmem-atomic command (tests/tool-test.sh: built
+# make check: the lint gates (tests/host/lint.sh: checkpatch, W=1 + sparse builds
+# for every kernel), the dax-kmem-atomic command (tests/host/tool-test.sh: built
 # with -Wall -Wextra -Werror, the policy parser's unit tests), the
 # build-time layout check's own test
-# (tests/layout-test.sh: a wrong BTF must stop the build), the packages
-# (tests/pkg-test.sh: .deb and .rpm, lintian, a DKMS install from the .deb),
+# (tests/host/layout-test.sh: a wrong BTF must stop the build), the packages
+# (tests/host/pkg-test.sh: .deb and .rpm, lintian, a DKMS install from the .deb),
 # DKMS 2.8.4, 3.0.10 and 3.2.2 (tests/dkms-test.sh: install, boot the module
 # DKMS installed, signing, remove), then the matrix (tests/run.sh --all):
 # every guest suite on every kernel of tests/harness/kernels.sh (run.sh boots
@@ -13,7 +13,7 @@
 # daxctl in replace mode on 6.1 and 6.12, with a table of per-kernel results
 # and times. Prints KTAP (tests/harness/ktap.sh): each step's own KTAP
 # output indented as its subtests, one result line per step ("ok N
-# tests/lint.sh", "not ok N ... # why"), the time of each step, totals of the
+# tests/host/lint.sh", "not ok N ... # why"), the time of each step, totals of the
 # steps and a closing "N passed, N failed" (", N skipped" when there are
 # any) over the checks of all steps.
 #   DKA_JOBS: kernels booted at once (default: the number of cores; each
@@ -34,13 +34,13 @@ STEPS=(lint tool layout pkg dkms "${RUNS[@]}")
 ktap_header ${#STEPS[@]}
 for r in "${STEPS[@]}"; do
 	if [ "$r" = lint ]; then
-		cmd=(tests/lint.sh)
+		cmd=(tests/host/lint.sh)
 	elif [ "$r" = tool ]; then
-		cmd=(tests/tool-test.sh)
+		cmd=(tests/host/tool-test.sh)
 	elif [ "$r" = layout ]; then
-		cmd=(tests/layout-test.sh)
+		cmd=(tests/host/layout-test.sh)
 	elif [ "$r" = pkg ]; then
-		cmd=(tests/pkg-test.sh)
+		cmd=(tests/host/pkg-test.sh)
 	elif [ "$r" = dkms ]; then
 		cmd=(tests/dkms-test.sh)
 	else

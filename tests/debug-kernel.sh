@@ -98,7 +98,7 @@ else
 fi
 
 # The source package, downloaded (never installed) into the cache, as
-# tests/lint.sh does for checkpatch; the version of the suite's candidate
+# tests/host/lint.sh does for checkpatch; the version of the suite's candidate
 # (6.1: bookworm's, through the host's apt; others through the private apt
 # of tests/harness/common.sh).
 mkdir -p "$DKA_CACHE/debs"

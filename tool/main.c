@@ -49,7 +49,7 @@ static const char usage_text[] =
 "Options:\n"
 "  -j, --json             list: JSON output (field names in dax-kmem-atomic(8))\n"
 "  -s, --state STATE      attach: the state to reach once bound\n"
-"  -f, --force            attach: unbind device_dax even if /dev/DEV is in use\n"
+"  -f, --force            attach, apply: unbind device_dax even if /dev/DEV is in use\n"
 "  -n, --dry-run          apply: say what would be done, change nothing\n"
 "  -p, --policy-dir DIR   apply: read DIR/*.conf (default " DKA_POLICY_DIR ")\n"
 "  -k, --kmsg             copy messages to the kernel log (the udev rule uses it)\n"

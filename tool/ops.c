@@ -527,6 +527,34 @@ out:
 	return rc;
 }
 
+/*
+ * load_policy() - policy_load_dir() with its error lines sent through
+ * msg_err(), so that the udev rule's --kmsg copies them to the kernel log
+ * like every other refusal (the parser itself stays free of output policy).
+ */
+static int load_policy(struct policy *p, const char *dir)
+{
+	char *text = NULL, *line, *next;
+	size_t len = 0;
+	FILE *err;
+	int errors;
+
+	err = open_memstream(&text, &len);
+	if (!err)
+		return policy_load_dir(p, dir, stderr);
+	errors = policy_load_dir(p, dir, err);
+	if (fclose(err) == 0 && text) {
+		for (line = text; *line; line = next) {
+			next = strchrnul(line, '\n');
+			if (*next)
+				*next++ = '\0';
+			msg_err("%s", line);
+		}
+	}
+	free(text);
+	return errors;
+}
+
 int cmd_apply(const struct cmd_ctx *ctx, char **names, int n)
 {
 	const char *dir = ctx->policy_dir ? ctx->policy_dir : DKA_POLICY_DIR;
@@ -540,7 +568,7 @@ int cmd_apply(const struct cmd_ctx *ctx, char **names, int n)
 	 * than none.  And with no policy at all, nothing else is done: the
 	 * udev rule runs this for every dax device that appears, policy or not.
 	 */
-	errors = policy_load_dir(&p, dir, stderr);
+	errors = load_policy(&p, dir);
 	if (errors) {
 		msg_err("apply: %d error%s in the policy files of %s: nothing applied", errors,
 			errors == 1 ? "" : "s", dir);

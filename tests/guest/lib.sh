@@ -371,14 +371,38 @@ state_is() {
 	[ "$at_g" = "$2" ] || why "state of $1: $at_g, want $2"
 }
 
+# wait_exit PID SECONDS: wait up to SECONDS for PID to end, looking every
+# half second; WAITED is the time waited, in half seconds. False when it
+# still runs (the caller decides whether to signal it).
+wait_exit() {
+	WAITED=0
+	while kill -0 "$1" 2>/dev/null && [ $WAITED -lt $(($2 * 2)) ]; do
+		sleep 0.5
+		WAITED=$((WAITED + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# dax_split DEV SIZE NEW_SIZE [GROW]: DEV alone in its region (dax_single),
+# shrunk to SIZE bytes, and a new device of NEW_SIZE bytes right after it,
+# both unbound; with GROW, DEV then grows to GROW bytes, which gives it a
+# second range after the new device. The new device's name is in SPLIT_NEW
+# (a variable, not output: a failure's why must reach the caller).
+dax_split() {
+	SPLIT_NEW=
+	dax_single "$1" || return 1
+	dax_resize "$1" "$2" || why "cannot shrink $1 to $2" || return 1
+	SPLIT_NEW=$(region_create "$1") || why "cannot create a device beside $1" || return 1
+	dax_resize "$SPLIT_NEW" "$3" || why "cannot size $SPLIT_NEW to $3" || return 1
+	[ -z "${4:-}" ] && return 0
+	dax_resize "$1" "$4" || why "cannot grow $1 to $4" || return 1
+	[ "$(dax_ranges "$1" | wc -l)" = 2 ] || why "$1 has $(dax_ranges "$1" | wc -l) ranges, want 2"
+}
+
 # two_ranges: dax0.0 with two ranges (8 + 4 blocks) around dax0.1, unbound.
 two_ranges() {
-	dax_single dax0.0
-	dax_resize dax0.0 $((1024 << 20))
-	at_n=$(region_create dax0.0) || return 1
-	dax_resize "$at_n" $((512 << 20)) || return 1
-	dax_resize dax0.0 $((1536 << 20)) || return 1
-	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"
+	dax_split dax0.0 $((1024 << 20)) $((512 << 20)) $((1536 << 20)) || return 1
+	at_n=$SPLIT_NEW
 }
 
 # unplug_pinned_at first|last|N: dax0.0 in two ranges online_kernel, a

@@ -136,11 +136,8 @@ probe_vetoed_pinned() {
 	set_policy online_movable
 	sysfs-write "$DAXBUS/drivers/$DRV/new_id" dax0.0 >/tmp/pin-bind.out &
 	at_pid=$!
-	at_i=0
-	while kill -0 $at_pid 2>/dev/null && [ $at_i -lt 60 ]; do
-		sleep 1
-		at_i=$((at_i + 1))
-	done
+	wait_exit $at_pid 60
+	at_i=$((WAITED / 2))
 	set_policy "$at_old"
 	if kill -0 $at_pid 2>/dev/null; then
 		kill -9 $at_pid
@@ -294,10 +291,8 @@ rmmod_refused() {
 check "rmmod refused while a device has memory online (state or a foreign block), works once unplugged" rmmod_refused
 
 too_small() {
-	dax_single dax0.0
-	dax_resize dax0.0 $((1024 << 20))
-	at_n=$(region_create dax0.0) || return 1
-	dax_resize "$at_n" $((64 << 20)) || return 1
+	dax_split dax0.0 $((1024 << 20)) $((64 << 20)) || return 1
+	at_n=$SPLIT_NEW
 	if dax_bind "$at_n"; then
 		why "a 64 MiB device was bound"
 		return 1

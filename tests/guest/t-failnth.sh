@@ -97,12 +97,8 @@ fn_faults_on() {
 # the MemTotal of the device unplugged (FN_BASE) and its size in kB.
 fn_layout() {
 	set_policy offline
-	dax_single $FN_DEV || return 1
-	dax_resize $FN_DEV "$BLOCK_SIZE" || return 1
-	at_n=$(region_create $FN_DEV) || { why "cannot create a second device"; return 1; }
-	dax_resize "$at_n" "$BLOCK_SIZE" || return 1
-	dax_resize $FN_DEV $((2 * BLOCK_SIZE)) || return 1
-	expect_eq "ranges of $FN_DEV" "$(dax_ranges $FN_DEV | wc -l)" 2 || return 1
+	dax_split $FN_DEV "$BLOCK_SIZE" "$BLOCK_SIZE" $((2 * BLOCK_SIZE)) || return 1
+	at_n=$SPLIT_NEW
 	expect_eq "blocks of $FN_DEV" "$(nblocks_of $FN_DEV)" 2 || return 1
 	# dax0.1 added (bound to us, offline) for the whole run: the direct
 	# map of this GiB keeps its page table (see the header)

@@ -101,12 +101,8 @@ check "probe: the second range claimed: bind fails, the first range added and re
 # block (after a 64 MiB dax0.1): it is truncated to its one whole block;
 # dax0.1 (64 MiB) has nothing left: refused
 alignment() {
-	dax_single dax0.0
-	dax_resize dax0.0 $((1024 << 20))
-	at_n=$(region_create dax0.0) || return 1
-	dax_resize "$at_n" $((64 << 20)) || return 1
-	dax_resize dax0.0 $(((1024 + 192) << 20)) || return 1
-	[ "$(dax_ranges dax0.0 | wc -l)" = 2 ] || { why "dax0.0 has $(dax_ranges dax0.0 | wc -l) ranges"; return 1; }
+	dax_split dax0.0 $((1024 << 20)) $((64 << 20)) $(((1024 + 192) << 20)) || return 1
+	at_n=$SPLIT_NEW
 	fresh_bind dax0.0 offline || { why "bind failed"; return 1; }
 	dmesg | grep -q "dax0.0: mapping1: .* truncated to memory block boundaries" ||
 		{ why "no log line for the truncated range"; return 1; }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Hostile input for the state attribute (tools/state-fuzz.c): 10,000 writes
+# Hostile input for the state attribute (tests/harness/progs/state-fuzz.c): 10,000 writes
 # of random bytes and lengths in random states; only valid words may change
 # anything, everything else is EINVAL and leaves state and blocks untouched.
 # Valid on 7.3's in-kernel kmem too (the oracle).

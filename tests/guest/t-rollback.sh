@@ -51,10 +51,8 @@ check "unplug stuck on an unmovable page, signalled: EINTR, all blocks back onli
 # gets SIGTERM too. Both devices must end with every block online in
 # Movable, and "state" saying so.
 unplug_term() {
-	dax_single dax0.0
-	dax_resize dax0.0 $((1024 << 20))
-	at_n=$(region_create dax0.0) || return 1
-	dax_resize "$at_n" $((1024 << 20)) || return 1
+	dax_split dax0.0 $((1024 << 20)) $((1024 << 20)) || return 1
+	at_n=$SPLIT_NEW
 	online_as dax0.0 online_movable && online_as "$at_n" online_movable || return 1
 	at_mem=$(memtotal_kb)
 	at_b=$(blocks_of dax0.0 | sed -n 5p)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Not in "all" (tests/guest/suites.conf): needs a module built with a wrong layout: tests/layout-test.sh boots it
+# Not in "all" (tests/guest/suites.conf): needs a module built with a wrong layout: tests/host/layout-test.sh boots it
 # The probe-time sanity checks: a module built with another kernel's view of
 # the private dax structures (DKA_LAYOUT=<family> DKA_IGNORE_BTF_MISMATCH=1,
 # which the build warns loudly about) must refuse the device, saying so,

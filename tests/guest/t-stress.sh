@@ -2,7 +2,7 @@
 # Not in "all" (tests/guest/suites.conf): a boot of its own: it reloads the module, fills memory,
 # and a leak it might cause must not spill into other suites
 #
-# Stress and races, our module only.  tools/dka-stress.c runs the
+# Stress and races, our module only.  tests/harness/progs/dka-stress.c runs the
 # load for dka.stress_seconds=S per step (default 6): writers hammering
 # dax0.0's state (two ranges) with random targets, a writer on dax0.1 (a
 # third range between them), racers on memoryN/state files of dax0.0,
@@ -325,15 +325,10 @@ st_pressure_pinned() {
 	ST_INJ=$((ST_INJ + 1))
 	sysfs-write -i -t "$DAXBUS/devices/dax0.1/state" unplugged >/tmp/pinned.out &
 	at_w=$!
-	at_i=0
-	while kill -0 $at_w 2>/dev/null && [ $at_i -lt 12 ]; do
-		sleep 0.5
-		at_i=$((at_i + 1))
-	done
-	kill -0 $at_w 2>/dev/null && kill -USR1 $at_w
+	wait_exit $at_w 6 || kill -USR1 $at_w
 	wait $at_w
 	at_r=$(cat /tmp/pinned.out)
-	info "stress: unplug with pinned pages in the device: $at_r (signalled after ~$((at_i / 2)) s)"
+	info "stress: unplug with pinned pages in the device: $at_r (signalled after ~$((WAITED / 2)) s)"
 	at_st=$(dax_state dax0.1)
 	at_bs=$(block_summary dax0.1)
 	at_z=$(block_zones dax0.1)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# build.sh NAME [SRCDIR]: build the module (and tests/helpers when present)
+# build.sh NAME [SRCDIR]: build the module (and tests/harness/module when present)
 # for kernel NAME inside a cached Debian build chroot that has the kernel's
 # headers packages unpacked at their real paths. SRCDIR defaults to $DKA_SRC,
 # else the repo (DKA_SRC=DIR tests/run.sh ... tests another tree).
@@ -131,7 +131,7 @@ sparse_for_kernel() {
 	MAKE_ARGS+=("CHECK=/usr/local/bin/sparse-sid")
 }
 
-# Extra make arguments, e.g. DKA_MAKE_EXTRA="W=1 C=2" from tests/lint.sh.
+# Extra make arguments, e.g. DKA_MAKE_EXTRA="W=1 C=2" from tests/host/lint.sh.
 if [ -n "${DKA_MAKE_EXTRA:-}" ]; then
 	read -r -a extra <<<"$DKA_MAKE_EXTRA"
 	MAKE_ARGS+=("${extra[@]}")
@@ -164,9 +164,9 @@ run_make() {
 # The test helper first: it does not depend on the module, so a module that
 # does not build yet for this kernel still leaves the helper checked.
 failed=""
-if [ -f "$CHROOT$BDIR/src/tests/helpers/Makefile" ]; then
-	log "building tests/helpers for $KVER"
-	run_make "$BDIR/src/tests/helpers" || failed="tests/helpers"
+if [ -f "$CHROOT$BDIR/src/tests/harness/module/Makefile" ]; then
+	log "building tests/harness/module for $KVER"
+	run_make "$BDIR/src/tests/harness/module" || failed="tests/harness/module"
 fi
 if [ -z "$failed" ]; then
 	log "building $SRC for $KVER (${MAKE_ARGS[*]})"

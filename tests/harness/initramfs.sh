@@ -63,14 +63,14 @@ for a in $("$BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -sf busybox "$WORK/bin/$a"
 done
 
-# static guest tools, one per tests/guest/tools/*.c, cached by the content
+# static guest tools, one per tests/harness/progs/*.c, cached by the content
 # of the source and tools.h (trees that share the cache, worktrees of other
 # branches, each get their own build; by modification time they rebuilt
 # each other's)
-mkdir -p "$DKA_CACHE/tools"
-for TOOL_SRC in "$TESTS_DIR"/guest/tools/*.c; do
+mkdir -p "$DKA_CACHE/progs"
+for TOOL_SRC in "$HARNESS_DIR"/progs/*.c; do
 	TOOL=$(basename "$TOOL_SRC" .c)
-	TOOL_BIN="$DKA_CACHE/tools/$TOOL-$(cat "$TOOL_SRC" "$TESTS_DIR/guest/tools/tools.h" | sha256sum | cut -c1-12)"
+	TOOL_BIN="$DKA_CACHE/progs/$TOOL-$(cat "$TOOL_SRC" "$HARNESS_DIR/progs/tools.h" | sha256sum | cut -c1-12)"
 	if [ ! -x "$TOOL_BIN" ]; then
 		gcc -static -O2 -Wall -Wextra -Werror -o "$TOOL_BIN.tmp$$" "$TOOL_SRC"
 		mv "$TOOL_BIN.tmp$$" "$TOOL_BIN"

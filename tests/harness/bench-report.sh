@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/bench-report.sh DIR KERNEL...: the report of a `make bench` run.
+# tests/harness/bench-report.sh DIR KERNEL...: the report of a `make bench` run.
 # Reads DIR/KERNEL.console.log (the guest's @@BENCH lines) and .meta files;
 # writes DIR/raw.tsv (every figure), DIR/stats.tsv (median, min, max per
 # contender, operation and size), DIR/bench.md (the tables: times, ratios to
@@ -7,8 +7,8 @@
 # interference) and DIR/bench.png (gnuplot: time per GiB against size).
 # Prints the markdown.
 set -euo pipefail
-# shellcheck source=harness/common.sh
-. "$(dirname "$0")/harness/common.sh"
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
 
 DIR=${1:?usage: bench-report.sh DIR KERNEL...}
 shift

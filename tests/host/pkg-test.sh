@@ -2,7 +2,7 @@
 # pkg-test.sh: test the packages from this tree: dax-kmem-atomic-dkms (the
 # module's source) and dax-kmem-atomic (the command).
 #
-#   - builds the .deb and the .rpm (tests/pkg-build.sh, in a copy of the tree)
+#   - builds the .deb and the .rpm (pkg/build.sh, in a copy of the tree)
 #   - lintian on the .deb, the .changes and a source package: no error, no
 #     warning (overrides only in debian/*.lintian-overrides, each with its reason)
 #   - the version of each package is dkms.conf's PACKAGE_VERSION, and a tree
@@ -32,8 +32,8 @@
 # when root, else names them.
 #   DKA_PKG_KERNEL=NAME   kernel from tests/harness/kernels.sh (default 6.1)
 set -euo pipefail
-. "$(dirname "$0")/harness/common.sh"
-# shellcheck source=harness/ktap.sh
+. "$(dirname "$0")/../harness/common.sh"
+# shellcheck source=../harness/ktap.sh
 . "$HARNESS_DIR/ktap.sh"
 
 KNAME=${DKA_PKG_KERNEL:-6.1}
@@ -84,11 +84,11 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------- build
 DIST=$T/dist
-if "$TESTS_DIR/pkg-build.sh" "$DIST" >"$T/build.log" 2>&1; then
+if "$REPO_DIR/pkg/build.sh" "$DIST" >"$T/build.log" 2>&1; then
 	ok "build the .deb and the .rpm"
 else
 	sed 's/^/# /' "$T/build.log" | tail -n 30
-	fail "build the .deb and the .rpm" "tests/pkg-build.sh failed (output above)"
+	fail "build the .deb and the .rpm" "pkg/build.sh failed (output above)"
 	summary
 	exit 1
 fi

@@ -1,5 +1,5 @@
 #!/bin/bash
-# pkg-build.sh [OUTDIR]: build the packages, dax-kmem-atomic-dkms (the
+# pkg/build.sh [OUTDIR] (make pkg): build the packages, dax-kmem-atomic-dkms (the
 # module's source) and dax-kmem-atomic (the command), as .debs
 # (dpkg-buildpackage -us -uc -b) and .rpms (rpmbuild -bb), from a copy of
 # this tree in a temporary directory, so nothing lands in the tree.
@@ -14,7 +14,7 @@
 # VERSION is PACKAGE_VERSION in dkms.conf, the one place it lives.
 # Installs debhelper, dh-dkms and rpm with apt-get when root.
 set -euo pipefail
-. "$(dirname "$0")/harness/common.sh"
+. "$(dirname "$0")/../tests/harness/common.sh"
 
 OUT=${1:-$REPO_DIR/dist}
 mkdir -p "$OUT"

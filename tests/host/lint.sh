@@ -9,9 +9,9 @@
 # ("ok N NAME" / "not ok N NAME # why", findings as "# ..." lines before),
 # totals and a closing "N passed, N failed".
 set -uo pipefail
-. "$(dirname "$0")/harness/common.sh"
+. "$(dirname "$0")/../harness/common.sh"
 . "$HARNESS_DIR/kernels.sh"
-# shellcheck source=harness/ktap.sh
+# shellcheck source=../harness/ktap.sh
 . "$HARNESS_DIR/ktap.sh"
 cd "$REPO_DIR" || exit 1
 
@@ -21,7 +21,7 @@ result() { ktap_result "$1" "$2"; }
 # checkpatch, then one build per kernel
 ktap_header $((1 + ${#KERNELS[@]}))
 
-SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c scripts/*.c tests/helpers/dka_test_helper.c)
+SOURCES=(src/*.c src/*.h src/compat/*.c src/compat/*.h probes/*.c scripts/*.c tests/harness/module/dka_test_helper.c)
 
 # checkpatch.pl and its data files, from the linux-source-6.1 package
 CP_DIR="$DKA_CACHE/checkpatch"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/layout-test.sh: the build-time layout check (scripts/layout-check.sh)
+# tests/host/layout-test.sh: the build-time layout check (scripts/layout-check.sh)
 # must accept the right BTF and stop the build, saying what differs, when
 # the BTF is another kernel's.  Builds for 6.1 in its Debian chroot:
 #   - its own BTF (from /boot/vmlinuz, as on a Debian system): verified;
@@ -17,9 +17,9 @@
 # layout: ... # why" per check (the boots' checks among them), "# ..."
 # diagnostics, totals and "N passed, N failed"; exits non-zero on a failure.
 set -euo pipefail
-# shellcheck source=harness/common.sh
-. "$(dirname "$0")/harness/common.sh"
-# shellcheck source=harness/ktap.sh
+# shellcheck source=../harness/common.sh
+. "$(dirname "$0")/../harness/common.sh"
+# shellcheck source=../harness/ktap.sh
 . "$HARNESS_DIR/ktap.sh"
 
 is_root || die "layout-test.sh needs root (chroot)"
