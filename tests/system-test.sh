@@ -53,6 +53,14 @@ PKG=dax-kmem-atomic
 VER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$REPO_DIR/dkms.conf")
 [ -n "$VER" ] || die "no PACKAGE_VERSION in $REPO_DIR/dkms.conf"
 TIMEOUT=${DKA_TIMEOUT:-1800}
+# The kernel command line of a suite, as README.md tells users: Debian 13's
+# 6.12 binds hmem devices to the in-kernel kmem as soon as it loads, which
+# onlines their memory (Debian's default policy), and apply refuses memory
+# online under another driver; with memhp_default_state=offline it takes them.
+case "$SUITE" in
+trixie) SUITE_APPEND=" memhp_default_state=offline" ;;
+*) SUITE_APPEND="" ;;
+esac
 RUN_DIR="$DKA_CACHE/logs/system-$SUITE-$(date +%Y%m%d-%H%M%S)-$$"
 SHARE="$RUN_DIR/share"
 mkdir -p "$SHARE/out" "$SHARE/debs"
@@ -72,7 +80,7 @@ if ENV_FILE=$("$HARNESS_DIR/image.sh" "$SUITE" 2>"$RUN_DIR/image.log"); then
 	else
 		echo "# image: cached ($IMG; its build took $BUILD_SECONDS s), $(($(date +%s) - t0)) s"
 	fi
-	echo "# kernel $KVER"
+	echo "# kernel $KVER${SUITE_APPEND:+, booted with$SUITE_APPEND}"
 	ktap_ok "image-$SUITE"
 else
 	cat "$RUN_DIR/image.log" >&2
@@ -130,7 +138,7 @@ EOF
 		-drive "file=$OVERLAY,format=qcow2,if=virtio,cache=unsafe" \
 		-virtfs "local,path=$SHARE,mount_tag=dka,security_model=none,id=dka" \
 		-kernel "$VMLINUZ" -initrd "$INITRD" \
-		-append "root=/dev/vda rw console=ttyS0,115200 panic=-1 nokaslr memmap=2G%4G-1+0xefffffff quiet dka.run=1" \
+		-append "root=/dev/vda rw console=ttyS0,115200 panic=-1 nokaslr memmap=2G%4G-1+0xefffffff quiet dka.run=1$SUITE_APPEND" \
 		</dev/null >"$RUN_DIR/qemu-$phase.log" 2>&1 || rc=$?
 	secs=$(($(date +%s) - t0))
 	if [ -n "$tail_pid" ]; then

@@ -93,6 +93,10 @@ After=multi-user.target
 # (systemctl is-system-running --wait) without waiting for itself
 Type=exec
 ExecStart=/usr/local/sbin/dka-guest-run
+# as in a root shell: a pipe reader that quits ends the writer quietly
+# (systemd ignores SIGPIPE in services by default: dkms status then says
+# "echo: write error: Broken pipe")
+IgnoreSIGPIPE=no
 StandardOutput=journal+console
 StandardError=journal+console
 
@@ -121,7 +125,7 @@ nice -n 10 mmdebstrap --mode=root --variant=apt --format=directory \
 	--customize-hook="sync-out /var/cache/apt/archives $ARCHIVES" \
 	--customize-hook='echo dka-system >"$1/etc/hostname"' \
 	--customize-hook='echo "LABEL=dka-root / ext4 errors=remount-ro 0 1" >"$1/etc/fstab"' \
-	--customize-hook='chroot "$1" passwd -d root' \
+	--customize-hook='sed -i "s/^root:[^:]*:/root::/" "$1/etc/shadow"' \
 	--customize-hook="upload $DIR/dka-guest-run.service /etc/systemd/system/dka-guest-run.service" \
 	--customize-hook="upload $DIR/dka-guest-run /usr/local/sbin/dka-guest-run" \
 	--customize-hook='chmod 755 "$1/usr/local/sbin/dka-guest-run"' \

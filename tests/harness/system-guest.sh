@@ -136,7 +136,7 @@ c_modinfo() {
 	f=$(modinfo -n "$MOD" 2>&1)
 	v=$(modinfo -F version "$MOD" 2>&1)
 	echo "# modinfo: $f version $v vermagic $(modinfo -F vermagic "$MOD" 2>&1)"
-	case "$f" in /lib/modules/"$(uname -r)"/updates/dkms/"$MOD".ko*) ;; *) why "modinfo -n: $f, not under updates/dkms" || return 1 ;; esac
+	case "$f" in */lib/modules/"$(uname -r)"/updates/dkms/"$MOD".ko*) ;; *) why "modinfo -n: $f, not under updates/dkms" || return 1 ;; esac
 	expect "modinfo version" "$v" "$VERSION"
 }
 c_layout() {
@@ -229,13 +229,28 @@ c_nobody() {
 	[ -z "$w" ] || why "logged in: $w"
 }
 
+# What udev asked systemd to start for the device (its database), and, after
+# a failure, how the rules got there (udevadm test runs no program)
+c_udev_wants() {
+	local w
+	w=$(udevadm info -q property "/sys/bus/dax/devices/$DEV" 2>&1 | sed -n 's/^SYSTEMD_WANTS=//p')
+	echo "# udev: $DEV's SYSTEMD_WANTS=$w"
+	case " $w " in *" $UNIT "*) ;; *) why "udev's SYSTEMD_WANTS for $DEV lacks $UNIT: '$w'" ;; esac
+}
+udev_explain() {
+	udevadm test --action=add "/sys/bus/dax/devices/$DEV" >"$OUT/$PHASE-udevadm-test.log" 2>&1 || true
+	grep -a -E 'SYSTEMD_WANTS|dax.*\.rules' "$OUT/$PHASE-udevadm-test.log" | head -n 20 | sed 's/^/# udevadm test: /'
+}
+
 if [ "$PHASE" = policy ]; then
+	check udev-wants-the-apply-unit c_udev_wants
 	check apply-unit-start-job-done c_unit_ran
 	check apply-unit-journal-has-the-command-saying-online_movable c_unit_journal
 	check "$DEV-state-online_movable" c_state
 	check list-json-agrees c_list_json
 	check memtotal-grew-2GiB c_memtotal
 	check nobody-logged-in c_nobody
+	[ "$KTAP_FAIL" = 0 ] || udev_explain
 fi
 
 if [ "$KTAP_FAIL" -gt 0 ]; then
