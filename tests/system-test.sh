@@ -9,7 +9,7 @@
 #            ends with no failed unit, the image's kernel, two NUMA nodes,
 #            memmap= soft-reserved memory that dax_hmem makes dax0.0 (2 GiB,
 #            node 1), as tests/harness/boot.sh sets the machine up
-#   install  scripts/pkg-build.sh (make pkg) builds the .debs; the guest sees
+#   install  pkg/build.sh (make pkg) builds the .debs; the guest sees
 #            them over 9p and runs apt install ./dax-kmem-atomic-dkms_*.deb
 #            ./dax-kmem-atomic_*.deb: dpkg, dkms status "installed" for the
 #            running kernel, modinfo's version is dkms.conf's, the layout
@@ -187,13 +187,13 @@ fi
 # ---- step 3: install ---------------------------------------------------------
 
 t0=$(date +%s)
-if "$REPO_DIR/scripts/pkg-build.sh" "$RUN_DIR/dist" >"$RUN_DIR/pkg-build.log" 2>&1 &&
+if "$REPO_DIR/pkg/build.sh" "$RUN_DIR/dist" >"$RUN_DIR/pkg-build.log" 2>&1 &&
 	cp "$RUN_DIR/dist/${PKG}-dkms_${VER}_all.deb" "$RUN_DIR/dist/${PKG}_${VER}_amd64.deb" "$SHARE/debs/"; then
 	echo "# make pkg: $(($(date +%s) - t0)) s"
 	ktap_ok "pkg-build-debs-$VER"
 else
 	tail -n 20 "$RUN_DIR/pkg-build.log" | sed 's/^/# pkg-build: /'
-	ktap_fail "pkg-build-debs-$VER" "scripts/pkg-build.sh failed (log: $RUN_DIR/pkg-build.log)"
+	ktap_fail "pkg-build-debs-$VER" "pkg/build.sh failed (log: $RUN_DIR/pkg-build.log)"
 	finish
 	exit 1
 fi
