@@ -141,7 +141,7 @@ POLICYDIR ?= /etc/dax-kmem-atomic.d
 install-tool: tool/dax-kmem-atomic
 	install -D -m 0755 tool/dax-kmem-atomic $(DESTDIR)$(SBINDIR)/dax-kmem-atomic
 	install -D -m 0644 tool/dax-kmem-atomic.8 $(DESTDIR)$(MANDIR)/man8/dax-kmem-atomic.8
-	install -D -m 0644 tool/90-dax-kmem-atomic.rules $(DESTDIR)$(UDEVRULESDIR)/90-dax-kmem-atomic.rules
+	install -D -m 0644 tool/95-dax-kmem-atomic.rules $(DESTDIR)$(UDEVRULESDIR)/95-dax-kmem-atomic.rules
 	install -D -m 0644 tool/dax-kmem-atomic-apply@.service $(DESTDIR)$(UNITDIR)/dax-kmem-atomic-apply@.service
 	install -D -m 0644 tool/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
 	install -d -m 0755 $(DESTDIR)$(POLICYDIR)
