@@ -10,6 +10,9 @@
 #   make pkg                  the .deb and .rpm (dax-kmem-atomic-dkms) into dist/
 #   make pkg-test             build, lintian, compare, install in a chroot
 #   make dkms-test            install through dkms 2.8.4, 3.0.10, 3.2.2 (tests/dkms-test.sh)
+#   make system-test          a whole Debian booted by systemd in QEMU installs the
+#                             packages with apt and applies a boot-time policy
+#                             (tests/system-test.sh; SYSTEM_SUITE=bookworm; not in make check)
 #   make stress               stress and races in QEMU on every kernel (tests/stress.sh);
 #                             STRESS_SECONDS=<s> per step (default 6), STRESS_KERNELS="6.1 7.3"
 #   make bench                timings in QEMU: ours vs 7.3's kmem vs per-block (tests/bench.sh;
@@ -88,6 +91,10 @@ pkg-test:
 dkms-test:
 	tests/dkms-test.sh
 
+SYSTEM_SUITE ?= bookworm
+system-test:
+	tests/system-test.sh --suite $(SYSTEM_SUITE)
+
 STRESS_SECONDS ?= 6
 STRESS_KERNELS ?=
 stress:
@@ -134,7 +141,7 @@ POLICYDIR ?= /etc/dax-kmem-atomic.d
 install-tool: tool/dax-kmem-atomic
 	install -D -m 0755 tool/dax-kmem-atomic $(DESTDIR)$(SBINDIR)/dax-kmem-atomic
 	install -D -m 0644 tool/dax-kmem-atomic.8 $(DESTDIR)$(MANDIR)/man8/dax-kmem-atomic.8
-	install -D -m 0644 tool/90-dax-kmem-atomic.rules $(DESTDIR)$(UDEVRULESDIR)/90-dax-kmem-atomic.rules
+	install -D -m 0644 tool/95-dax-kmem-atomic.rules $(DESTDIR)$(UDEVRULESDIR)/95-dax-kmem-atomic.rules
 	install -D -m 0644 tool/dax-kmem-atomic-apply@.service $(DESTDIR)$(UNITDIR)/dax-kmem-atomic-apply@.service
 	install -D -m 0644 tool/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
 	install -d -m 0755 $(DESTDIR)$(POLICYDIR)
@@ -146,5 +153,5 @@ DEBUG_BASE ?= 6.1
 debug-kernel:
 	tests/debug-kernel.sh --base $(DEBUG_BASE) --check
 
-.PHONY: all modules clean check demo lint pkg pkg-test dkms-test stress bench debug-kernel FORCE \
+.PHONY: all modules clean check demo lint pkg pkg-test dkms-test system-test stress bench debug-kernel FORCE \
 	tool tool-test install-tool tool-clean

@@ -2,7 +2,7 @@
 # Not in "all" (tests/guest/suites.conf): a boot of its own, after cli: real udev runs the shipped rule
 #
 # The command's boot-time path: a policy file in /etc/dax-kmem-atomic.d, the
-# packaged udev rule (tool/90-dax-kmem-atomic.rules, in the initramfs's
+# packaged udev rule (tool/95-dax-kmem-atomic.rules, in the initramfs's
 # /lib/udev/rules.d) and Debian 12's systemd-udevd, started as at boot (no
 # systemd here, so the rule takes its RUN path), then the coldplug that a
 # boot makes (udevadm trigger --action=add): the rule's command must load

@@ -99,7 +99,7 @@ copy_bin "$REPO_DIR/tool/dax-kmem-atomic"
 copy_bin "$(command -v udevadm)"
 copy_bin /lib/systemd/systemd-udevd
 mkdir -p "$WORK/lib/udev/rules.d" "$WORK/etc/udev"
-cp "$REPO_DIR/tool/90-dax-kmem-atomic.rules" "$WORK/lib/udev/rules.d/"
+cp "$REPO_DIR/tool/95-dax-kmem-atomic.rules" "$WORK/lib/udev/rules.d/"
 
 # the kernel's own modules and their dependencies, decompressed
 MODS="dax_hmem device_dax kmem"

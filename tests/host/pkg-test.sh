@@ -280,7 +280,7 @@ else
 fi
 want="755 usr/sbin/dax-kmem-atomic
 644 usr/share/man/man8/dax-kmem-atomic.8
-644 usr/lib/udev/rules.d/90-dax-kmem-atomic.rules
+644 usr/lib/udev/rules.d/95-dax-kmem-atomic.rules
 644 usr/lib/systemd/system/dax-kmem-atomic-apply@.service
 644 usr/share/doc/dax-kmem-atomic/examples/example.conf"
 check "the tool's package has the command, man page, udev rule, unit and example" \
@@ -295,7 +295,7 @@ tfile() {
 }
 same=1
 for pair in "usr/share/man/man8/dax-kmem-atomic.8 tool/dax-kmem-atomic.8" \
-	"usr/lib/udev/rules.d/90-dax-kmem-atomic.rules tool/90-dax-kmem-atomic.rules" \
+	"usr/lib/udev/rules.d/95-dax-kmem-atomic.rules tool/95-dax-kmem-atomic.rules" \
 	"usr/lib/systemd/system/dax-kmem-atomic-apply@.service tool/dax-kmem-atomic-apply@.service" \
 	"usr/share/doc/dax-kmem-atomic/examples/example.conf tool/example.conf"; do
 	read -r f src <<<"$pair"
@@ -506,7 +506,7 @@ install_test() {
 	check "after purge: no /$USRSRC" "still there" test ! -e "$MERGED/$USRSRC"
 	check "after purge: no /$MODPROBE" "still there" test ! -e "$MERGED/$MODPROBE"
 	check "after purge: no dax-kmem-atomic command, rule, unit or policy directory" "still there" \
-		test ! -e "$MERGED/usr/sbin/dax-kmem-atomic" -a ! -e "$MERGED/lib/udev/rules.d/90-dax-kmem-atomic.rules" \
+		test ! -e "$MERGED/usr/sbin/dax-kmem-atomic" -a ! -e "$MERGED/lib/udev/rules.d/95-dax-kmem-atomic.rules" \
 		-a ! -e "$MERGED/lib/systemd/system/dax-kmem-atomic-apply@.service" -a ! -e "$MERGED/etc/dax-kmem-atomic.d"
 	# shellcheck disable=SC2016 # a dpkg-query format
 	status=$(inchroot dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || true
