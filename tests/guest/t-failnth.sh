@@ -300,7 +300,9 @@ FN_ALLOC_RE='page allocation failure|alloc failure|allocation failure|vmalloc er
 # failure inside a memory add prints a WARNING: the kernel's report of that
 # fault, like warn_alloc()'s, when the write failed and changed nothing
 # (seen on 7.3-debug at the 7th point of an online_movable). Counted with
-# the allocation-failure reports; anywhere else it is a violation.
+# the allocation-failure reports when the write failed cleanly (a bind's
+# new_id returns OK even then: nothing bound is its failure); anywhere else
+# it is a violation.
 FN_ADDWARN_RE='WARNING: .*arch/x86/mm/init_64\.c:[0-9]+ (at )?add_pages\+'
 
 # ---- one sweep -----------------------------------------------------------
@@ -364,6 +366,7 @@ fn_sweep() {
 			;;
 		esac
 		what=""
+		cleanly=0
 		DKA_WHY=""
 		if fn_shape_is "$want"; then
 			case "$res" in
@@ -379,11 +382,11 @@ fn_sweep() {
 				# (driver_attach() drops it): nothing bound is
 				# that bind's clean failure
 				case "$op" in
-				bind-*) clean=$((clean + 1)) ;;
+				bind-*) clean=$((clean + 1)) cleanly=1 ;;
 				*) what="the write returned OK, but nothing changed" ;;
 				esac
 				;;
-			*) clean=$((clean + 1)) ;;
+			*) clean=$((clean + 1)) cleanly=1 ;;
 			esac
 		elif [ "$op" = bind-online_movable ] && [ "$res" = OK ] &&
 			fn_shape_is offline &&
@@ -400,7 +403,7 @@ fn_sweep() {
 		fn_log_from "$off" | grep -v '^dka-failnth: \|^FAULT_INJECTION: forcing a failure' >/tmp/fn-log
 		bad=$(grep -E "$FN_BAD_RE" /tmp/fn-log)
 		addw=$(echo "$bad" | grep -E "$FN_ADDWARN_RE" | head -n 1)
-		if [ -n "$addw" ] && [ -z "$what" ] && [ "$res" != OK ] && [ "$rest" = injected ] &&
+		if [ -n "$addw" ] && [ -z "$what" ] && [ "$cleanly" = 1 ] && [ "$rest" = injected ] &&
 			[ -z "$(echo "$bad" | grep -vE "$FN_ADDWARN_RE")" ]; then
 			allocw=$((allocw + 1))
 			info "failnth $op N=$n: allocation-failure report ($res): the memory add's own warning: $addw"
