@@ -30,6 +30,7 @@
 # Logs: $DKA_CACHE/logs/system-SUITE-*/ (console-PHASE.log, out/).
 # Needs root (mmdebstrap, mkfs). DKA_VERBOSE=1 streams the guest console.
 #   DKA_TIMEOUT   seconds per boot (default 1800: the DKMS build runs in TCG)
+#   DKA_NICE      niceness of QEMU and of the image build (default 0)
 set -euo pipefail
 # shellcheck source=harness/common.sh
 . "$(dirname "$0")/harness/common.sh"
@@ -130,7 +131,7 @@ EOF
 	fi
 	log "boot $phase ($KVER, TCG; console: $console)"
 	t0=$(date +%s)
-	timeout --kill-after=10 "$TIMEOUT" nice -n 10 qemu-system-x86_64 \
+	timeout --kill-after=10 "$TIMEOUT" nice -n "${DKA_NICE:-0}" qemu-system-x86_64 \
 		-machine q35 -accel "tcg${DKA_TCG_OPTS-,thread=single}" -cpu max -smp 2 -m 6G \
 		-object memory-backend-ram,id=m0,size=2G \
 		-object memory-backend-ram,id=m1,size=4G \

@@ -116,7 +116,7 @@ printf '%s\n' "$RUNNER_SCRIPT" >"$DIR/dka-guest-run"
 log "mmdebstrap $SUITE system image (once; cached in $DIR; log: $DIR/build.log)"
 # (the customize hooks run on the host with the chroot as $1)
 # shellcheck disable=SC2016
-nice -n 10 mmdebstrap --mode=root --variant=apt --format=directory \
+nice -n "${DKA_NICE:-0}" mmdebstrap --mode=root --variant=apt --format=directory \
 	--aptopt='APT::Install-Recommends "false"' \
 	--include="${PACKAGES//$'\n'/ }" \
 	--skip=essential/unlink \
@@ -147,7 +147,7 @@ cp "$ROOT/boot/initrd.img-$KVER" "$DIR/initrd.img"
 # An ext4 file system made from the tree (no loop mount), with room for the
 # DKMS builds; sparse.
 log "mkfs.ext4 -d: $DIR/root.img"
-nice -n 10 mkfs.ext4 -q -F -L dka-root -d "$ROOT" "$DIR/root.img" 8G >>"$DIR/build.log" 2>&1 ||
+nice -n "${DKA_NICE:-0}" mkfs.ext4 -q -F -L dka-root -d "$ROOT" "$DIR/root.img" 8G >>"$DIR/build.log" 2>&1 ||
 	{ tail -n 20 "$DIR/build.log" >&2; die "mkfs.ext4 failed (log: $DIR/build.log)"; }
 rm -rf --one-file-system "$ROOT"
 
