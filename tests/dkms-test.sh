@@ -63,17 +63,10 @@ mkdir -p "$LOG_DIR"
 T_START=$(date +%s)
 ktap_header
 
-WHY=""
 ok() { ktap_ok "$1"; }
 fail() { ktap_fail "$1" "$2"; }
-why() { WHY="$*"; return 1; }
-# check NAME CMD...: CMD succeeds, or says why with `why`
-check() {
-	local n=$1
-	shift
-	WHY=""
-	if "$@"; then ok "$TAG/$n"; else fail "$TAG/$n" "${WHY:-$* failed}"; fi
-}
+# check NAME CMD...: CMD succeeds (else it says why with ktap_why), as TAG/NAME
+check() { ktap_check "$TAG/$1" "${@:2}"; }
 note() { echo "# $TAG: $*"; }
 
 # in_chroot CMD...: run CMD in the dkms chroot $D with a clean environment
@@ -88,9 +81,9 @@ dk() {
 	DK_RC=0
 	in_chroot dkms "$@" >"$DK_LOG" 2>&1 || DK_RC=$?
 }
-# dk_ok: the last dkms command succeeded (else: why, with its last lines)
+# dk_ok: the last dkms command succeeded (else: ktap_why, with its last lines)
 dk_ok() {
-	[ "$DK_RC" = 0 ] || why "exit $DK_RC: $(tail -n 3 "$DK_LOG" | tr '\n' ' ') (log: $DK_LOG)"
+	[ "$DK_RC" = 0 ] || ktap_why "exit $DK_RC: $(tail -n 3 "$DK_LOG" | tr '\n' ' ') (log: $DK_LOG)"
 }
 
 MOUNTED=()
@@ -205,7 +198,7 @@ c_dkms_version() {
 	DKMS_VER=$v
 	expect "dkms --version" "$v" "${DKMS_WANT[$SUITE]}"
 }
-expect() { [ "$2" = "$3" ] || why "$1: got '$2', want '$3'"; }
+expect() { [ "$2" = "$3" ] || ktap_why "$1: got '$2', want '$3'"; }
 
 c_add() { dk add add -m "$PKG" -v "$VER"; dk_ok; }
 c_build() { dk build build -m "$PKG" -v "$VER" -k "$KVER"; dk_ok; }
@@ -217,7 +210,7 @@ c_status_installed() {
 	echo "$s" >"$LOG_DIR/$TAG-status.log"
 	# 2.8.4: "PKG, VER, KVER, ARCH: installed"; 3.x: "PKG/VER, KVER, ARCH: installed"
 	echo "$s" | grep -qxF -e "$PKG, $VER, $KVER, x86_64: installed" -e "$PKG/$VER, $KVER, x86_64: installed" ||
-		why "dkms status says: $s"
+		ktap_why "dkms status says: $s"
 }
 
 # the installed .ko: exactly one, in /lib/modules/KVER/updates/dkms/
@@ -225,11 +218,11 @@ c_ko_location() {
 	local found
 	# (lib/ may be a symlink to usr/lib: find follows the "modules/" start point)
 	found=$(cd "$D" && find lib/modules/ -name "$MOD.ko*" 2>/dev/null | sed 's|//*|/|g' | sort -u)
-	[ -n "$found" ] || { why "no $MOD.ko* under /lib/modules"; return 1; }
-	[ "$(echo "$found" | wc -l)" = 1 ] || { why "more than one: $(echo "$found" | tr '\n' ' ')"; return 1; }
+	[ -n "$found" ] || { ktap_why "no $MOD.ko* under /lib/modules"; return 1; }
+	[ "$(echo "$found" | wc -l)" = 1 ] || { ktap_why "more than one: $(echo "$found" | tr '\n' ' ')"; return 1; }
 	case "$found" in
 	*lib/modules/"$KVER"/updates/dkms/"$MOD".ko | *lib/modules/"$KVER"/updates/dkms/"$MOD".ko.[xgz]*) ;;
-	*) why "installed at /$found, not in /lib/modules/$KVER/updates/dkms/"; return 1 ;;
+	*) ktap_why "installed at /$found, not in /lib/modules/$KVER/updates/dkms/"; return 1 ;;
 	esac
 	KO_INSTALLED="$D/$found"
 	note "installed: /$found"
@@ -239,7 +232,7 @@ c_ko_location() {
 
 c_depmod() {
 	grep -qE "^(/lib/modules/$KVER/)?updates/dkms/$MOD\.ko[.a-z]*:" "$D/lib/modules/$KVER/modules.dep" ||
-		why "modules.dep of $KVER does not list updates/dkms/$MOD.ko"
+		ktap_why "modules.dep of $KVER does not list updates/dkms/$MOD.ko"
 }
 
 c_modinfo() {
@@ -251,16 +244,16 @@ c_modinfo() {
 	expect "modinfo version" "$v" "$VER" || return 1
 	expect "vermagic's release" "${vm%% *}" "$KVER" || return 1
 	expect "modinfo name" "$(modinfo -F name "$KO_PLAIN")" "$MOD" || return 1
-	[ -n "$SRCVERSION" ] || why "no srcversion"
+	[ -n "$SRCVERSION" ] || ktap_why "no srcversion"
 }
 
 # The Makefile the package ships ran its layout check under dkms.
 c_layout_verified() {
 	local l
 	l=$(grep -rh '^ *LAYOUT ' "$D/var/lib/dkms/$PKG/$VER" 2>/dev/null | head -n 1 | sed 's/^ *//') || true
-	[ -n "$l" ] || { why "no LAYOUT line in dkms's make.log"; return 1; }
+	[ -n "$l" ] || { ktap_why "no LAYOUT line in dkms's make.log"; return 1; }
 	note "make.log: $l"
-	[[ $l == *" verified against the BTF of $KVER "* ]] || why "make.log: $l"
+	[[ $l == *" verified against the BTF of $KVER "* ]] || ktap_why "make.log: $l"
 }
 
 # With no key configured. 2.8.4 (Debian) does not sign at all; 3.x signs
@@ -273,12 +266,12 @@ c_default_signing() {
 	note "no key configured: signer='${signer}', /var/lib/dkms/mok.*: $(find "$D/var/lib/dkms" -maxdepth 1 -name 'mok.*' -printf '%f ')"
 	case "$DKMS_VER" in
 	2.*)
-		[ -z "$signer" ] || why "dkms 2.8.4 signed the module ($signer)" || return 1
-		[ ! -e "$D/var/lib/dkms/mok.key" ] || why "dkms 2.8.4 made /var/lib/dkms/mok.key"
+		[ -z "$signer" ] || ktap_why "dkms 2.8.4 signed the module ($signer)" || return 1
+		[ ! -e "$D/var/lib/dkms/mok.key" ] || ktap_why "dkms 2.8.4 made /var/lib/dkms/mok.key"
 		;;
 	*)
 		[ -s "$D/var/lib/dkms/mok.key" ] && [ -s "$D/var/lib/dkms/mok.pub" ] ||
-			why "no generated /var/lib/dkms/mok.key and mok.pub" || return 1
+			ktap_why "no generated /var/lib/dkms/mok.key and mok.pub" || return 1
 		sig_matches "$D/var/lib/dkms/mok.pub" || return 1
 		;;
 	esac
@@ -291,10 +284,10 @@ sig_matches() {
 	sigkey=$(modinfo -F sig_key "$KO_PLAIN" | tr -d ':' | tr 'a-f' 'A-F')
 	algo=$(modinfo -F sig_hashalgo "$KO_PLAIN")
 	[ -n "$(modinfo -F signer "$KO_PLAIN")" ] && [ -n "$sigkey" ] && [ -n "$algo" ] ||
-		why "modinfo: signer/sig_key/sig_hashalgo missing" || return 1
+		ktap_why "modinfo: signer/sig_key/sig_hashalgo missing" || return 1
 	serial=$(openssl x509 -in "$cert" -inform DER -noout -serial | sed 's/^serial=//' | tr 'a-f' 'A-F')
 	# modinfo prints the serial without leading zero bytes; so might openssl
-	[ "${sigkey#00}" = "${serial#00}" ] || why "sig_key $sigkey is not the certificate's serial $serial" || return 1
+	[ "${sigkey#00}" = "${serial#00}" ] || ktap_why "sig_key $sigkey is not the certificate's serial $serial" || return 1
 	# ... | PKCS#7 | struct module_signature (12 bytes, sig_len last, big
 	# endian) | "~Module signature appended~\n" (28 bytes)
 	t=$(mktemp -d)
@@ -305,7 +298,7 @@ sig_matches() {
 	openssl x509 -in "$cert" -inform DER -out "$t/cert.pem"
 	if ! openssl cms -verify -binary -inform DER -in "$t/sig.p7" -content "$t/content" \
 		-certfile "$t/cert.pem" -nointern -noverify -out /dev/null 2>"$t/err"; then
-		why "openssl cms -verify: $(head -n 2 "$t/err" | tr '\n' ' ')"
+		ktap_why "openssl cms -verify: $(head -n 2 "$t/err" | tr '\n' ' ')"
 		rm -rf "$t"
 		return 1
 	fi
@@ -330,16 +323,16 @@ c_guard_build() {
 	# 77 ("skipped") came with Debian's 3.0.10-8; 2.8.4 exits 9
 	case "$DKMS_VER" in 2.*) want=9 ;; esac
 	dk guard-build build -m "$PKG" -v "$VER" -k "$FAKE_KVER"
-	[ "$DK_RC" = $want ] || why "dkms build for $FAKE_KVER: exit $DK_RC, want $want (log: $DK_LOG)" || return 1
-	grep -qE "$REASON_RE" "$DK_LOG" || why "no reason line in $DK_LOG" || return 1
-	grep -q "BUILD_EXCLUSIVE directive" "$DK_LOG" || why "dkms did not skip it as BUILD_EXCLUSIVE (log: $DK_LOG)" || return 1
+	[ "$DK_RC" = $want ] || ktap_why "dkms build for $FAKE_KVER: exit $DK_RC, want $want (log: $DK_LOG)" || return 1
+	grep -qE "$REASON_RE" "$DK_LOG" || ktap_why "no reason line in $DK_LOG" || return 1
+	grep -q "BUILD_EXCLUSIVE directive" "$DK_LOG" || ktap_why "dkms did not skip it as BUILD_EXCLUSIVE (log: $DK_LOG)" || return 1
 	grep -E "$REASON_RE" "$DK_LOG" | head -n 1 | sed "s/^/# $TAG: guard says: /"
 	no_module_for "$FAKE_KVER"
 }
 no_module_for() {
-	! find "$D/lib/modules/$1" -name "$MOD.ko*" | grep -q . || why "a $MOD.ko* was installed for $1" || return 1
+	! find "$D/lib/modules/$1" -name "$MOD.ko*" | grep -q . || ktap_why "a $MOD.ko* was installed for $1" || return 1
 	! in_chroot dkms status -m "$PKG" -v "$VER" -k "$1" 2>/dev/null | grep -qE 'built|installed' ||
-		why "dkms status: $(in_chroot dkms status -m "$PKG" -v "$VER" -k "$1" 2>&1)"
+		ktap_why "dkms status: $(in_chroot dkms status -m "$PKG" -v "$VER" -k "$1" 2>&1)"
 }
 # dkms 3.0.10 (Debian 12) counts a BUILD_EXCLUSIVE skip as a failed
 # autoinstall (exit 11): dkms-project/dkms#302, fixed in 3.0.11 (#314).
@@ -350,9 +343,9 @@ no_module_for() {
 autoinstall_known_bug() { [ "$DKMS_VER" = 3.0.10 ]; }
 guard_autoinstall_ok() {
 	if autoinstall_known_bug; then
-		[ "$DK_RC" = 11 ] || why "exit $DK_RC; dkms 3.0.10 was known to exit 11 here (dkms#302) (log: $DK_LOG)" || return 1
+		[ "$DK_RC" = 11 ] || ktap_why "exit $DK_RC; dkms 3.0.10 was known to exit 11 here (dkms#302) (log: $DK_LOG)" || return 1
 		grep -q "BUILD_EXCLUSIVE directive" "$DK_LOG" && ! grep -q "Bad return status" "$DK_LOG" ||
-			why "not (only) the BUILD_EXCLUSIVE skip (log: $DK_LOG)" || return 1
+			ktap_why "not (only) the BUILD_EXCLUSIVE skip (log: $DK_LOG)" || return 1
 	else
 		dk_ok || return 1
 	fi
@@ -366,7 +359,7 @@ c_guard_autoinstall() {
 c_guard_kernel_hook() {
 	DK_LOG="$LOG_DIR/$TAG-guard-postinst.log"
 	DK_RC=0
-	[ -x "$D/etc/kernel/postinst.d/dkms" ] || why "no /etc/kernel/postinst.d/dkms" || return 1
+	[ -x "$D/etc/kernel/postinst.d/dkms" ] || ktap_why "no /etc/kernel/postinst.d/dkms" || return 1
 	in_chroot /etc/kernel/postinst.d/dkms "$FAKE_KVER" "/boot/vmlinuz-$FAKE_KVER" >"$DK_LOG" 2>&1 || DK_RC=$?
 	guard_autoinstall_ok
 }
@@ -425,7 +418,7 @@ c_sign_configured() {
 	mkdir -p "$D$k"
 	in_chroot openssl req -new -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$SIGN_CN/" \
 		-keyout "$k/mok.priv" -outform DER -out "$k/mok.der" >"$LOG_DIR/$TAG-openssl.log" 2>&1 ||
-		why "openssl req failed (log: $LOG_DIR/$TAG-openssl.log)" || return 1
+		ktap_why "openssl req failed (log: $LOG_DIR/$TAG-openssl.log)" || return 1
 	{
 		echo "# tests/dkms-test.sh: a throwaway key"
 		echo "mok_signing_key=$k/mok.priv"
@@ -455,16 +448,16 @@ c_lockdown_refuses() {
 	initrd="$LOG_DIR/$TAG-lockdown-initrd.cpio"
 	console="$LOG_DIR/$TAG-lockdown-console.log"
 	DKA_BUILD_FLAVOR=$flavor "$HARNESS_DIR/initramfs.sh" "$KNAME" --driver "$MOD" --out "$initrd" \
-		>/dev/null 2>>"$LOG_DIR/$TAG-initramfs.log" || why "initramfs.sh failed" || return 1
+		>/dev/null 2>>"$LOG_DIR/$TAG-initramfs.log" || ktap_why "initramfs.sh failed" || return 1
 	log "$TAG: booting $KVER with lockdown=integrity (log: $console)"
 	"$HARNESS_DIR/boot.sh" "$KNAME" --initrd "$initrd" --log "$console" --timeout "${DKA_TIMEOUT:-900}" \
 		--append "lockdown=integrity loglevel=6 dka.driver=$MOD dka.tests=none" \
 		2>>"$LOG_DIR/$TAG-boot.log" || rc=$?
 	tr -d '\r' <"$console" | grep -a -E 'Lockdown:|modprobe: |@@DKA-ERROR' | head -n 3 | sed "s/^/# $TAG: lockdown boot: /"
 	tr -d '\r' <"$console" | grep -aq "^@@DKA-ERROR modprobe $MOD failed" ||
-		why "no refusal: the module loaded under lockdown? (boot.sh rc=$rc, log: $console)" || return 1
+		ktap_why "no refusal: the module loaded under lockdown? (boot.sh rc=$rc, log: $console)" || return 1
 	tr -d '\r' <"$console" | grep -aqE 'Lockdown: modprobe: unsigned module loading is restricted' ||
-		why "refused, but without the kernel's lockdown line (log: $console)"
+		ktap_why "refused, but without the kernel's lockdown line (log: $console)"
 }
 
 # ---- remove -------------------------------------------------------------------
@@ -472,13 +465,13 @@ c_lockdown_refuses() {
 c_remove() { dk remove remove -m "$PKG" -v "$VER" --all; dk_ok; }
 c_nothing_left() {
 	local left
-	[ ! -e "$D/var/lib/dkms/$PKG" ] || why "/var/lib/dkms/$PKG still there" || return 1
+	[ ! -e "$D/var/lib/dkms/$PKG" ] || ktap_why "/var/lib/dkms/$PKG still there" || return 1
 	left=$(cd "$D" && find lib/modules/ -name "$MOD.ko*" 2>/dev/null | tr '\n' ' ')
-	[ -z "$left" ] || why "left: $left" || return 1
+	[ -z "$left" ] || ktap_why "left: $left" || return 1
 	left=$(cd "$D" && grep -laF "$MOD" lib/modules/*/modules.* 2>/dev/null | tr '\n' ' ') || true
-	[ -z "$left" ] || why "depmod files still name $MOD: $left" || return 1
+	[ -z "$left" ] || ktap_why "depmod files still name $MOD: $left" || return 1
 	left=$(in_chroot dkms status -m "$PKG" 2>&1) || true
-	[ -z "$left" ] || why "dkms status: $left"
+	[ -z "$left" ] || ktap_why "dkms status: $left"
 }
 
 # ---- one release ----------------------------------------------------------------

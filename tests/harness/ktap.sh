@@ -14,6 +14,10 @@
 #                          first, as "# ..." diagnostic lines)
 #   ktap_skip NAME WHY     "ok N NAME # SKIP WHY": could not run, not a pass
 #   ktap_result NAME ok|WHY
+#   ktap_check NAME CMD... "ok N NAME" when CMD succeeds, else "not ok"
+#                          with the reason CMD gave through ktap_why (or
+#                          "CMD failed")
+#   ktap_why TEXT          in a check's CMD: the reason it fails; returns 1
 #   ktap_diag TEXT         TEXT as "# ..." diagnostic lines
 #   ktap_relay PREFIX      read KTAP output (a guest console, another test's
 #                          output) on stdin, print its result lines numbered
@@ -31,6 +35,7 @@ KTAP_PASS=0
 KTAP_FAIL=0
 KTAP_SKIP=0
 KTAP_RELAYED=0
+KTAP_WHY=""
 
 # shellcheck disable=SC2120  # the plan is optional
 ktap_header() {
@@ -56,6 +61,18 @@ _ktap_line() {
 	first=${3%%$'\n'*}
 	[ "$first" = "$3" ] || ktap_diag "${3#*$'\n'}"
 	echo "$1 $KTAP_NUM ${2//#/%23} # $first"
+}
+
+ktap_why() {
+	KTAP_WHY="$*"
+	return 1
+}
+
+ktap_check() {
+	local name=$1
+	shift
+	KTAP_WHY=""
+	if "$@"; then ktap_ok "$name"; else ktap_fail "$name" "${KTAP_WHY:-$* failed}"; fi
 }
 
 ktap_ok() {

@@ -40,15 +40,7 @@ POLICY=/etc/dax-kmem-atomic.d/50-test.conf
 # everything to the console (journal) and to the result file on the host
 exec > >(tee "$OUT/$PHASE.ktap") 2>&1
 
-WHY=""
-why() { WHY="$*"; return 1; }
-check() {
-	local n=$1
-	shift
-	WHY=""
-	if "$@"; then ktap_ok "$n"; else ktap_fail "$n" "${WHY:-$* failed}"; fi
-}
-expect() { [ "$2" = "$3" ] || why "$1: got '$2', want '$3'"; }
+expect() { [ "$2" = "$3" ] || ktap_why "$1: got '$2', want '$3'"; }
 memtotal_kb() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
 # save NAME CMD...: CMD's output and status into $OUT/PHASE-NAME.log
 save() {
@@ -62,7 +54,7 @@ save() {
 c_pid1_systemd() {
 	local exe
 	exe=$(readlink /proc/1/exe)
-	case "$exe" in */systemd) ;; *) why "PID 1 is $exe" ;; esac
+	case "$exe" in */systemd) ;; *) ktap_why "PID 1 is $exe" ;; esac
 }
 # Units of Debian's that fail on this machine whatever we do:
 #   ndctl-monitor.service  Debian 12's ndctl enables it; with no NVDIMM it
@@ -78,8 +70,8 @@ c_boot_finished() {
 		*) bad="$bad $u" ;;
 		esac
 	done
-	[ -z "$bad" ] || why "failed units:$bad" || return 1
-	case "$s" in running | degraded) ;; *) why "systemctl is-system-running: $s" ;; esac
+	[ -z "$bad" ] || ktap_why "failed units:$bad" || return 1
+	case "$s" in running | degraded) ;; *) ktap_why "systemctl is-system-running: $s" ;; esac
 }
 c_kernel() { expect "uname -r" "$(uname -r)" "$KVER"; }
 c_numa() {
@@ -89,7 +81,7 @@ c_numa() {
 }
 c_dax() {
 	local d=/sys/bus/dax/devices/$DEV
-	[ -e "$d" ] || why "no $d ($(find /sys/bus/dax/devices/ -mindepth 1 -printf '%f ' 2>&1))" || return 1
+	[ -e "$d" ] || ktap_why "no $d ($(find /sys/bus/dax/devices/ -mindepth 1 -printf '%f ' 2>&1))" || return 1
 	expect "$DEV size" "$(cat "$d/size")" $((2 << 30)) || return 1
 	expect "$DEV target_node" "$(cat "$d/target_node")" 1 || return 1
 	echo "# $DEV: 2 GiB on node 1, driver $(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null || echo none)"
@@ -97,13 +89,13 @@ c_dax() {
 
 ktap_header
 echo "# phase $PHASE: $(uname -r), $(systemd --version | head -n 1)"
-check pid1-is-systemd c_pid1_systemd
-check boot-finished-no-unexpected-failed-unit c_boot_finished
+ktap_check pid1-is-systemd c_pid1_systemd
+ktap_check boot-finished-no-unexpected-failed-unit c_boot_finished
 echo "# $(systemd-analyze time 2>/dev/null | head -n 1)"
 journalctl -b -o cat --no-pager -t '(udev-worker)' 2>/dev/null | grep -a 'failed with exit code' | sed 's/^/# udev: /' || true
-check kernel-is-the-image-kernel c_kernel
-check two-numa-nodes c_numa
-check "$DEV-2GiB-on-node1" c_dax
+ktap_check kernel-is-the-image-kernel c_kernel
+ktap_check two-numa-nodes c_numa
+ktap_check "$DEV-2GiB-on-node1" c_dax
 
 # ---- install ----------------------------------------------------------------
 
@@ -113,7 +105,7 @@ c_apt_install() {
 	(cd "$SHARE/debs" && DEBIAN_FRONTEND=noninteractive apt install -y \
 		./"$PKG"-dkms_"$VERSION"_all.deb ./"$PKG"_"$VERSION"_amd64.deb) >"$OUT/install-apt.log" 2>&1 || rc=$?
 	echo "# apt install (with the DKMS build) took $(($(date +%s) - t0)) s"
-	[ $rc = 0 ] || why "apt install exit $rc: $(tail -n 3 "$OUT/install-apt.log" | tr '\n' ' ')"
+	[ $rc = 0 ] || ktap_why "apt install exit $rc: $(tail -n 3 "$OUT/install-apt.log" | tr '\n' ' ')"
 }
 c_dpkg() {
 	local p s
@@ -129,53 +121,53 @@ c_dkms_status() {
 	while IFS= read -r l; do echo "# dkms status: $l"; done <<<"$s"
 	echo "$s" | grep -qxF "$PKG/$VERSION, $(uname -r), x86_64: installed" ||
 		echo "$s" | grep -qxF "$PKG, $VERSION, $(uname -r), x86_64: installed" ||
-		why "dkms status says: $s"
+		ktap_why "dkms status says: $s"
 }
 c_modinfo() {
 	local f v
 	f=$(modinfo -n "$MOD" 2>&1)
 	v=$(modinfo -F version "$MOD" 2>&1)
 	echo "# modinfo: $f version $v vermagic $(modinfo -F vermagic "$MOD" 2>&1)"
-	case "$f" in */lib/modules/"$(uname -r)"/updates/dkms/"$MOD".ko*) ;; *) why "modinfo -n: $f, not under updates/dkms" || return 1 ;; esac
+	case "$f" in */lib/modules/"$(uname -r)"/updates/dkms/"$MOD".ko*) ;; *) ktap_why "modinfo -n: $f, not under updates/dkms" || return 1 ;; esac
 	expect "modinfo version" "$v" "$VERSION"
 }
 c_layout() {
 	local l
 	l=$(grep -rh '^ *LAYOUT ' "/var/lib/dkms/$PKG/$VERSION" 2>/dev/null | head -n 1 | sed 's/^ *//')
 	echo "# make.log: $l"
-	case "$l" in *verified*) ;; *) why "no verified LAYOUT line in dkms's make.log: '$l'" ;; esac
+	case "$l" in *verified*) ;; *) ktap_why "no verified LAYOUT line in dkms's make.log: '$l'" ;; esac
 }
 c_modprobe() {
-	modprobe "$MOD" 2>"$OUT/install-modprobe.log" || why "modprobe: $(cat "$OUT/install-modprobe.log")" || return 1
+	modprobe "$MOD" 2>"$OUT/install-modprobe.log" || ktap_why "modprobe: $(cat "$OUT/install-modprobe.log")" || return 1
 	expect "/sys/module/$MOD/version" "$(cat /sys/module/$MOD/version 2>&1)" "$VERSION" || return 1
-	modprobe -r "$MOD" 2>>"$OUT/install-modprobe.log" || why "modprobe -r: $(cat "$OUT/install-modprobe.log")"
+	modprobe -r "$MOD" 2>>"$OUT/install-modprobe.log" || ktap_why "modprobe -r: $(cat "$OUT/install-modprobe.log")"
 }
 c_tool() {
 	local v
 	v=$(dax-kmem-atomic --version 2>&1)
 	echo "# $v"
-	case "$v" in *"$VERSION"*) ;; *) why "dax-kmem-atomic --version: $v" || return 1 ;; esac
-	dax-kmem-atomic list >"$OUT/install-list.log" 2>&1 || why "dax-kmem-atomic list failed: $(cat "$OUT/install-list.log")" || return 1
-	grep -q "^$DEV " "$OUT/install-list.log" || why "list shows no $DEV: $(cat "$OUT/install-list.log")"
+	case "$v" in *"$VERSION"*) ;; *) ktap_why "dax-kmem-atomic --version: $v" || return 1 ;; esac
+	dax-kmem-atomic list >"$OUT/install-list.log" 2>&1 || ktap_why "dax-kmem-atomic list failed: $(cat "$OUT/install-list.log")" || return 1
+	grep -q "^$DEV " "$OUT/install-list.log" || ktap_why "list shows no $DEV: $(cat "$OUT/install-list.log")"
 }
 c_policy_written() {
 	memtotal_kb >"$STATE_DIR/memtotal-before"
 	mkdir -p "$(dirname "$POLICY")"
 	printf '[system-test]\ndevice = %s\nstate = online_movable\n' "$DEV" >"$POLICY"
 	dax-kmem-atomic apply --dry-run >"$OUT/install-dry-run.log" 2>&1 ||
-		why "apply --dry-run: $(cat "$OUT/install-dry-run.log")" || return 1
+		ktap_why "apply --dry-run: $(cat "$OUT/install-dry-run.log")" || return 1
 	sed 's/^/# apply --dry-run: /' "$OUT/install-dry-run.log"
 }
 
 if [ "$PHASE" = install ]; then
-	check apt-install-our-debs c_apt_install
-	check dpkg-both-installed c_dpkg
-	check dkms-status-installed-for-running-kernel c_dkms_status
-	check modinfo-version-is-dkms.conf c_modinfo
-	check layout-verified-in-dkms-make.log c_layout
-	check modprobe-loads-our-version c_modprobe
-	check command-runs-and-lists-"$DEV" c_tool
-	check policy-written-for-next-boot c_policy_written
+	ktap_check apt-install-our-debs c_apt_install
+	ktap_check dpkg-both-installed c_dpkg
+	ktap_check dkms-status-installed-for-running-kernel c_dkms_status
+	ktap_check modinfo-version-is-dkms.conf c_modinfo
+	ktap_check layout-verified-in-dkms-make.log c_layout
+	ktap_check modprobe-loads-our-version c_modprobe
+	ktap_check command-runs-and-lists-"$DEV" c_tool
+	ktap_check policy-written-for-next-boot c_policy_written
 	if [ "$KTAP_FAIL" -gt 0 ]; then
 		cp -r "/var/lib/dkms/$PKG" "$OUT/install-dkms-tree" 2>/dev/null || true
 		find /var/lib/dkms/"$PKG" -name make.log -exec cp {} "$OUT/install-make.log" \; 2>/dev/null || true
@@ -200,12 +192,12 @@ c_unit_journal() {
 		>"$OUT/policy-unit-journal.log" 2>&1
 	sed 's/^/# journal: /' "$OUT/policy-unit-journal.log"
 	journalctl -b -o cat --no-pager "_SYSTEMD_UNIT=$UNIT" | grep -q "^$DEV: \[system-test\] .*: online_movable" ||
-		why "no line of the command in the unit's journal says '$DEV: [system-test] ...: online_movable'"
+		ktap_why "no line of the command in the unit's journal says '$DEV: [system-test] ...: online_movable'"
 }
 c_state() { expect "$DEV/state" "$(cat /sys/bus/dax/devices/$DEV/state 2>&1)" online_movable; }
 c_list_json() {
 	local j st z on tot
-	j=$(dax-kmem-atomic list --json 2>&1) || why "list --json failed: $j" || return 1
+	j=$(dax-kmem-atomic list --json 2>&1) || ktap_why "list --json failed: $j" || return 1
 	echo "$j" >"$OUT/policy-list.json"
 	st=$(echo "$j" | jq -r ".devices[] | select(.device == \"$DEV\") | .state")
 	z=$(echo "$j" | jq -c ".devices[] | select(.device == \"$DEV\") | .zones")
@@ -218,7 +210,7 @@ c_list_json() {
 }
 c_memtotal() {
 	local b a
-	b=$(cat "$STATE_DIR/memtotal-before" 2>/dev/null) || why "no MemTotal saved by the install boot" || return 1
+	b=$(cat "$STATE_DIR/memtotal-before" 2>/dev/null) || ktap_why "no MemTotal saved by the install boot" || return 1
 	a=$(memtotal_kb)
 	echo "# MemTotal $b kB in the install boot, $a kB now"
 	expect "MemTotal growth (kB)" $((a - b)) $((2 * 1024 * 1024))
@@ -226,7 +218,7 @@ c_memtotal() {
 c_nobody() {
 	local w
 	w=$(who)
-	[ -z "$w" ] || why "logged in: $w"
+	[ -z "$w" ] || ktap_why "logged in: $w"
 }
 
 # After a failure: what systemd is asked to start when dax0.0 is added. The
@@ -244,12 +236,12 @@ udev_explain() {
 }
 
 if [ "$PHASE" = policy ]; then
-	check apply-unit-start-job-done c_unit_ran
-	check apply-unit-journal-has-the-command-saying-online_movable c_unit_journal
-	check "$DEV-state-online_movable" c_state
-	check list-json-agrees c_list_json
-	check memtotal-grew-2GiB c_memtotal
-	check nobody-logged-in c_nobody
+	ktap_check apply-unit-start-job-done c_unit_ran
+	ktap_check apply-unit-journal-has-the-command-saying-online_movable c_unit_journal
+	ktap_check "$DEV-state-online_movable" c_state
+	ktap_check list-json-agrees c_list_json
+	ktap_check memtotal-grew-2GiB c_memtotal
+	ktap_check nobody-logged-in c_nobody
 	[ "$KTAP_FAIL" = 0 ] || udev_explain
 fi
 
